@@ -1,0 +1,122 @@
+"""The list of shared golden cases (SPEC.md §7): (group, name, case).
+
+Paths are relative to shared_fixtures/cases/<group>/. Expected values are
+filled in by tools/make_golden.py; error expectations are written here by hand.
+"""
+
+D = "../../data/"
+
+
+def rng(n, *ops, epochs=(0,)):
+    return {"spec": {"source": {"type": "range", "n": n}, "ops": list(ops)}, "epochs": list(epochs),
+            "expect": "values"}
+
+
+def dig(source, *ops, epochs=(0,)):
+    return {"spec": {"source": source, "ops": list(ops)}, "epochs": list(epochs), "expect": "digests"}
+
+
+def err(source, ops, code, *contains):
+    return {"spec": {"source": source, "ops": list(ops)}, "epochs": [0], "expect": "error",
+            "error": {"code": code, "message_contains": list(contains)}}
+
+
+def op(name, **kw):
+    return dict({"op": name}, **kw)
+
+
+XY = {"type": "csv", "path": D + "xy.csv", "features": ["x"], "label": "y"}
+WIDE = {"type": "csv", "path": D + "wide.csv", "features": ["a", "b", "c"], "label": "label", "label_dtype": "int32"}
+IMG = {"type": "image_folder", "path": D + "images"}
+SAME = {"type": "image_folder", "path": D + "images_same_size"}
+
+
+def csv(path, **kw):
+    return dict({"type": "csv", "path": D + path}, **kw)
+
+
+CASES = [
+    # ---- ops on integer streams
+    ("ops", "take", rng(10, op("take", count=3))),
+    ("ops", "take_all", rng(4, op("take", count=-1))),
+    ("ops", "skip", rng(10, op("skip", count=7))),
+    ("ops", "skip_past_end", rng(3, op("skip", count=5))),
+    ("ops", "batch", rng(10, op("batch", batch_size=4))),
+    ("ops", "batch_drop_remainder", rng(10, op("batch", batch_size=4, drop_remainder=True))),
+    ("ops", "repeat", rng(3, op("repeat", count=2))),
+    ("ops", "shuffle_buffer", rng(50, op("shuffle", buffer_size=10, seed=7), epochs=(0, 1))),
+    ("ops", "shuffle_buffer_larger_than_n", rng(20, op("shuffle", buffer_size=100, seed=3))),
+    ("ops", "shuffle_buffer_one", rng(8, op("shuffle", buffer_size=1, seed=3))),
+    ("ops", "shuffle_global", rng(50, op("shuffle", seed=7), epochs=(0, 1, 2))),
+    ("ops", "shuffle_no_reshuffle", rng(20, op("shuffle", buffer_size=5, seed=1, reshuffle_each_iteration=False),
+                                        epochs=(0, 1))),
+    ("ops", "shuffle_then_repeat", rng(10, op("shuffle", seed=5), op("repeat", count=3), epochs=(0, 1))),
+    ("ops", "repeat_then_shuffle", rng(5, op("repeat", count=2), op("shuffle", buffer_size=4, seed=9))),
+    ("ops", "filter_label_in", rng(20, op("filter", predicate="label_in", values=[1, 3, 5, 17]))),
+    ("ops", "map_divide", rng(6, op("map", fn="divide", value=4))),
+    ("ops", "map_normalize", rng(6, op("map", fn="normalize", mean=2.5, std=1.5))),
+    ("ops", "map_one_hot", rng(4, op("map", fn="one_hot", depth=5))),
+    ("ops", "map_cast", rng(3, op("map", fn="divide", value=2), op("map", fn="cast", dtype="int32"))),
+    ("ops", "skip_take_global_batch", rng(100, op("skip", count=5), op("take", count=50), op("shuffle", seed=11),
+                                          op("batch", batch_size=8, drop_remainder=True), epochs=(0, 1))),
+    ("ops", "prefetch", rng(10, op("shuffle", buffer_size=3, seed=2), op("prefetch", buffer_size=2),
+                            op("batch", batch_size=3))),
+    # ---- CSV source
+    ("csv", "xy_batch", dig(XY, op("batch", batch_size=250))),
+    ("csv", "xy_shuffle_batch", dig(XY, op("shuffle", buffer_size=100, seed=7), op("batch", batch_size=64),
+                                    epochs=(0, 1))),
+    ("csv", "xy_unbatched_take", dig(XY, op("take", count=5))),
+    ("csv", "xy_no_label", dig(csv("xy.csv", features=["x", "y"]), op("batch", batch_size=100))),
+    ("csv", "xy_normalize", dig(XY, op("map", fn="normalize", mean=0.1, std=2), op("batch", batch_size=100))),
+    ("csv", "wide_by_name_int_label", dig(WIDE, op("batch", batch_size=32))),
+    ("csv", "wide_by_index", dig(csv("wide.csv", features=[2, 4], label=5), op("batch", batch_size=50,
+                                                                               drop_remainder=True))),
+    ("csv", "wide_label_list", dig(csv("wide.csv", features=["a"], label=["b", "c"]), op("batch", batch_size=64))),
+    ("csv", "wide_default_features", dig(csv("wide.csv", features=None, label="label"), op("take", count=3))
+     if False else dig(csv("wide.csv", features=["id", "a"], label="label"), op("batch", batch_size=64))),
+    ("csv", "noheader_crlf_bom", dig(csv("noheader_crlf_bom.csv", header=False, features=[0, 1], label=2),
+                                     op("batch", batch_size=7))),
+    ("csv", "specials", dig(csv("specials.csv", features=["a"], label="b"), op("batch", batch_size=3))),
+    ("csv", "specials_filter_finite", dig(csv("specials.csv", features=["a"], label="b"),
+                                          op("filter", predicate="finite"), op("batch", batch_size=2))),
+    # ---- image folder source
+    ("image_folder", "resize_batch", dig(dict(IMG, image_size=[12, 12]), op("batch", batch_size=5))),
+    ("image_folder", "resize_scale_global_shuffle",
+     dig(dict(IMG, image_size=[16, 16], scale=True), op("shuffle", seed=3), op("batch", batch_size=4),
+         epochs=(0, 1))),
+    ("image_folder", "categorical", dig(dict(IMG, image_size=[8, 8], label_mode="categorical"),
+                                        op("batch", batch_size=30))),
+    ("image_folder", "raw_uint8_same_size", dig(SAME, op("batch", batch_size=4))),
+    ("image_folder", "label_mode_none", dig(dict(SAME, label_mode="none"), op("batch", batch_size=8))),
+    ("image_folder", "explicit_classes", dig(dict(IMG, image_size=[10, 10], classes=["triangle", "square", "circle"]),
+                                             op("take", count=6), op("batch", batch_size=6))),
+    ("image_folder", "custom_pattern", dig(dict(SAME, pattern="^(c|s|t)"), op("batch", batch_size=8))),
+    ("image_folder", "each_image_unbatched", dig(IMG)),
+    # ---- errors: the same code in both languages
+    ("errors", "csv_columns", err(csv("bad_columns.csv"), [], "SF_CSV_COLUMNS", "bad_columns.csv", "line 4")),
+    ("errors", "csv_number", err(csv("bad_number.csv"), [], "SF_CSV_NUMBER", "bad_number.csv", "line 3", "abc")),
+    ("errors", "csv_number_hex", err(csv("bad_number_hex.csv"), [], "SF_CSV_NUMBER", "bad_number_hex.csv", "line 3")),
+    ("errors", "csv_empty_field", err(csv("bad_number_empty_field.csv"), [], "SF_CSV_NUMBER",
+                                      "bad_number_empty_field.csv", "line 3")),
+    ("errors", "csv_empty_line", err(csv("empty_line.csv"), [], "SF_CSV_EMPTY_LINE", "empty_line.csv", "line 5")),
+    ("errors", "csv_header", err(csv("xy.csv", features=["zzz"], label="y"), [], "SF_CSV_HEADER", "xy.csv", "zzz")),
+    ("errors", "csv_int_label", err(csv("bad_int.csv", features=["a"], label="label", label_dtype="int32"), [],
+                                    "SF_CSV_NUMBER", "bad_int.csv", "line 3")),
+    ("errors", "csv_missing_file", err(csv("missing.csv"), [], "SF_FILE_NOT_FOUND", "missing.csv")),
+    ("errors", "image_label_pattern", err({"type": "image_folder", "path": D + "images_bad_name"}, [],
+                                          "SF_IMAGE_LABEL", "nolabel.png")),
+    ("errors", "image_label_not_in_classes", err(dict(IMG, classes=["circle", "square"]), [], "SF_IMAGE_LABEL",
+                                                 "triangle")),
+    ("errors", "image_decode", err({"type": "image_folder", "path": D + "images_bad_decode"}, [],
+                                   "SF_IMAGE_DECODE", "cat_0002.jpg")),
+    ("errors", "image_empty_folder", err({"type": "image_folder", "path": D + "images_empty"}, [],
+                                         "SF_EMPTY_SOURCE", "images_empty")),
+    ("errors", "global_shuffle_on_stream", err(XY, [op("shuffle", seed=1)], "SF_SHUFFLE_BUFFER", "buffer_size")),
+    ("errors", "batch_shape_mismatch", err(IMG, [op("batch", batch_size=4)], "SF_BATCH_SHAPE")),
+    ("errors", "bad_seed", err({"type": "range", "n": 5}, [op("shuffle", buffer_size=2, seed=-1)], "SF_SEED", "-1")),
+    ("errors", "batch_size_zero", err({"type": "range", "n": 5}, [op("batch", batch_size=0)], "SF_ARG",
+                                      "batch_size")),
+    ("errors", "spec_unknown_key", err({"type": "range", "n": 5}, [op("batch", batch_size=2, bogus=1)], "SF_SPEC",
+                                       "bogus")),
+    ("errors", "spec_unknown_op", err({"type": "range", "n": 5}, [op("frobnicate")], "SF_SPEC", "frobnicate")),
+]

@@ -1,0 +1,123 @@
+"""Write the small committed data files under shared_fixtures/data/.
+
+Run once by hand (`python tools/make_fixture_data.py`); the output is committed
+so that image encoder versions cannot change the bytes the golden digests were
+computed from. Total size stays well under 1 MB.
+"""
+import io
+import os
+import sys
+
+from PIL import Image, ImageDraw
+
+sys.path.insert(0, os.path.dirname(__file__))
+from refrng import Xoshiro  # noqa: E402
+
+ROOT = os.path.join(os.path.dirname(__file__), "..", "shared_fixtures", "data")
+
+
+def write(path, data):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "wb") as f:
+        f.write(data)
+
+
+def shape_image(g, kind, w, h, mode="RGB"):
+    """A noisy picture of a circle, square or triangle."""
+    bg = tuple(g.below(90) for _ in range(3))
+    fg = tuple(150 + g.below(106) for _ in range(3))
+    im = Image.new("RGB", (w, h), bg)
+    d = ImageDraw.Draw(im)
+    s = min(w, h)
+    r = s // 4 + g.below(max(1, s // 6))
+    cx, cy = w // 2 + g.below(5) - 2, h // 2 + g.below(5) - 2
+    if kind == "circle":
+        d.ellipse([cx - r, cy - r, cx + r, cy + r], fill=fg)
+    elif kind == "square":
+        d.rectangle([cx - r, cy - r, cx + r, cy + r], fill=fg)
+    else:
+        d.polygon([(cx, cy - r), (cx - r, cy + r), (cx + r, cy + r)], fill=fg)
+    px = im.load()
+    for _ in range(w * h // 8):
+        x, y = g.below(w), g.below(h)
+        px[x, y] = tuple(g.below(256) for _ in range(3))
+    return im.convert(mode) if mode != "RGB" else im
+
+
+def encode(im, fmt):
+    b = io.BytesIO()
+    kw = {"quality": 90} if fmt in ("JPEG", "WEBP") else {}
+    im.save(b, fmt, **kw)
+    return b.getvalue()
+
+
+def images():
+    g = Xoshiro(2024)
+    kinds = ["circle", "square", "triangle"]
+    fmts = [("JPEG", "jpg"), ("PNG", "png"), ("BMP", "bmp"), ("GIF", "gif"), ("WEBP", "webp")]
+    sizes = [(24, 24), (20, 28), (32, 16)]
+    for i in range(30):
+        kind = kinds[i % 3]
+        fmt, ext = fmts[(i // 3) % 5]
+        w, h = sizes[i % len(sizes)]
+        write(f"{ROOT}/images/{kind}_{i:04d}.{ext}", encode(shape_image(g, kind, w, h), fmt))
+    # Same-size images (no resize needed to batch them), plus a non-image file and a dotfile
+    for i in range(8):
+        kind = kinds[i % 3]
+        fmt, ext = fmts[i % 5]
+        write(f"{ROOT}/images_same_size/{kind}_{i:04d}.{ext}", encode(shape_image(g, kind, 16, 16), fmt))
+    write(f"{ROOT}/images_same_size/README.txt", b"not an image: ignored by the listing\n")
+    write(f"{ROOT}/images_same_size/.hidden_0001.png", encode(shape_image(g, "circle", 16, 16), "PNG"))
+    # Bad folders for error tests
+    write(f"{ROOT}/images_bad_name/cat_0001.png", encode(shape_image(g, "circle", 8, 8), "PNG"))
+    write(f"{ROOT}/images_bad_name/nolabel.png", encode(shape_image(g, "square", 8, 8), "PNG"))
+    write(f"{ROOT}/images_bad_decode/cat_0001.png", encode(shape_image(g, "circle", 8, 8), "PNG"))
+    write(f"{ROOT}/images_bad_decode/cat_0002.jpg", b"\xff\xd8\xff\xe0 this is not really a jpeg")
+    write(f"{ROOT}/images_empty/.keep", b"")
+
+
+def fmt_num(g, v):
+    forms = ["%.6g", "%.9g", "%+.4f", "%.3e", "%.5g"]
+    return forms[g.below(len(forms))] % v
+
+
+def csvs():
+    g = Xoshiro(99)
+    rows = ["x,y"]
+    for _ in range(1000):
+        x = g.uniform() * 4 - 2
+        y = 2 * x + 1 + (g.uniform() - 0.5) * 0.2
+        rows.append(f"{fmt_num(g, x)},{fmt_num(g, y)}")
+    write(f"{ROOT}/xy.csv", ("\n".join(rows) + "\n").encode())
+
+    rows = ["id,name,a,b,c,label"]
+    specials = [" 1.5", "+2", ".5", "5.", "-0", "1e-3", "2E+2", "  -3.25 ", "\t7"]
+    for i in range(200):
+        vals = []
+        for _ in range(3):
+            if g.below(8) == 0:
+                vals.append(specials[g.below(len(specials))])
+            else:
+                vals.append(fmt_num(g, (g.uniform() - 0.5) * 100))
+        rows.append(f"{i},item{i},{vals[0]},{vals[1]},{vals[2]},{g.below(3)}")
+    write(f"{ROOT}/wide.csv", ("\n".join(rows) + "\n").encode())
+
+    rows = []
+    for i in range(50):
+        rows.append(",".join(fmt_num(g, g.uniform() * 10) for _ in range(3)))
+    write(f"{ROOT}/noheader_crlf_bom.csv", b"\xef\xbb\xbf" + "\r\n".join(rows).encode())
+
+    write(f"{ROOT}/specials.csv", b"a,b\nnan,1\ninf,2\n-Infinity,3\nNaN,4\n1e39,5\n1e-50,6\n0.1,7\n")
+    write(f"{ROOT}/bad_columns.csv", b"a,b\n1,2\n3,4\n5,6,7\n8,9\n")
+    write(f"{ROOT}/bad_number.csv", b"a,b\n1,2\n3,abc\n5,6\n")
+    write(f"{ROOT}/bad_number_hex.csv", b"a,b\n1,2\n0x10,3\n")
+    write(f"{ROOT}/bad_number_empty_field.csv", b"a,b\n1,2\n3,\n")
+    write(f"{ROOT}/empty_line.csv", b"a,b\n1,2\n3,4\n5,6\n\n7,8\n")
+    write(f"{ROOT}/bad_int.csv", b"a,label\n1,2\n3,1.5\n")
+
+
+if __name__ == "__main__":
+    images()
+    csvs()
+    total = sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(ROOT) for f in fs)
+    print(f"wrote fixture data under {os.path.normpath(ROOT)}: {total} bytes")

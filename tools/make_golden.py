@@ -1,0 +1,400 @@
+"""Produce shared_fixtures/vectors/*.json and shared_fixtures/cases/**/*.json.
+
+This is the reference both packages are checked against (SPEC.md §7). It
+implements SPEC.md plainly and slowly, materialising every epoch as a list,
+and shares no code with python/streamfit or js/. Image pixels come from
+TensorFlow's own DecodeImage / ResizeBilinear kernels (the kernels SPEC §3.2
+names), called directly.
+
+    python tools/make_golden.py            # rewrite the fixtures
+    python tools/make_golden.py --check    # exit 1 if the committed ones differ
+"""
+import argparse
+import hashlib
+import json
+import os
+import re
+import sys
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(__file__))
+from refrng import Xoshiro, buffer_shuffle, combine, mix32, permute  # noqa: E402
+from golden_cases import CASES  # noqa: E402
+
+FIX = os.path.normpath(os.path.join(os.path.dirname(__file__), "..", "shared_fixtures"))
+
+
+class RefError(Exception):
+    def __init__(self, code, message):
+        super().__init__(f"{code}: {message}")
+        self.code = code
+
+
+# ---------------------------------------------------------------- digests (§2.3)
+def flatten(tree):
+    if isinstance(tree, tuple):
+        return [leaf for item in tree for leaf in flatten(item)]
+    if isinstance(tree, dict):
+        return [leaf for k in sorted(tree, key=lambda k: k.encode()) for leaf in flatten(tree[k])]
+    return [tree]
+
+
+def digest(tree):
+    h = hashlib.sha256()
+    for a in flatten(tree):
+        a = np.ascontiguousarray(a)
+        h.update(f"{a.dtype.name}:{','.join(str(d) for d in a.shape)};".encode())
+        h.update(a.astype(a.dtype.newbyteorder("<")).tobytes())
+    return h.hexdigest()
+
+
+def values(tree):
+    if isinstance(tree, tuple):
+        return [values(t) for t in tree]
+    return tree.tolist()
+
+
+# ---------------------------------------------------------------- sources
+def src_range(p):
+    return [np.array(i, dtype=np.int32) for i in range(p["n"])], True
+
+
+NUM = re.compile(r"[+-]?(([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?|nan|inf|infinity)", re.I)
+
+
+def parse_field(text, dtype, where):
+    t = text.strip(" \t")
+    if not NUM.fullmatch(t):
+        raise RefError("SF_CSV_NUMBER", f"{where}: {text!r} is not a number")
+    v = float(t)
+    if dtype == "int32":
+        if v != v or v in (float("inf"), float("-inf")) or v != int(v) or not -2**31 <= v < 2**31:
+            raise RefError("SF_CSV_NUMBER", f"{where}: {text!r} is not an int32")
+        return np.array(int(v), dtype=np.int32)
+    with np.errstate(over="ignore"):
+        return np.array(v, dtype=np.float64).astype(np.float32)  # IEEE round-to-nearest; overflow -> inf
+
+
+def src_csv(p, base):
+    path = os.path.normpath(os.path.join(base, p["path"]))
+    name = os.path.basename(path)
+    if not os.path.exists(path):
+        raise RefError("SF_FILE_NOT_FOUND", name)
+    data = open(path, "rb").read()
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    lines = data.split(b"\n")
+    if lines and lines[-1] == b"":
+        lines.pop()
+    lines = [ln[:-1] if ln.endswith(b"\r") else ln for ln in lines]
+    header = p.get("header", True)
+    delim = p.get("delimiter", ",").encode()
+    first = lines[0].split(delim)
+    ncols = len(first)
+    names = [c.decode() for c in first] if header else None
+
+    def col(c):
+        if isinstance(c, int):
+            if not 0 <= c < ncols:
+                raise RefError("SF_CSV_HEADER", f"{name}: column {c} out of range")
+            return c
+        if names is None or names.count(c) != 1:
+            raise RefError("SF_CSV_HEADER", f"{name}: column {c!r}")
+        return names.index(c)
+
+    label = p.get("label")
+    label_cols = None if label is None else [col(c) for c in (label if isinstance(label, list) else [label])]
+    feats = p.get("features")
+    if feats is None:
+        feat_cols = [c for c in range(ncols) if not label_cols or c not in label_cols]
+    else:
+        feat_cols = [col(c) for c in feats]
+    dt, ldt = p.get("dtype", "float32"), p.get("label_dtype", "float32")
+    out = []
+    for lineno, ln in enumerate(lines, start=1):
+        if header and lineno == 1:
+            continue
+        if ln == b"":
+            raise RefError("SF_CSV_EMPTY_LINE", f"{name} line {lineno}")
+        fields = ln.split(delim)
+        if len(fields) != ncols:
+            raise RefError("SF_CSV_COLUMNS", f"{name} line {lineno}")
+        where = f"{name} line {lineno}"
+        x = np.array([parse_field(fields[c].decode(), dt, where) for c in feat_cols])
+        if label_cols is None:
+            out.append(x)
+            continue
+        ys = [parse_field(fields[c].decode(), ldt, where) for c in label_cols]
+        y = ys[0] if not isinstance(label, list) else np.array(ys)
+        out.append((x, y))
+    return out, False
+
+
+IMAGE_EXT = ("jpg", "jpeg", "png", "bmp", "gif", "webp")
+
+
+def src_image_folder(p, base):
+    import tensorflow as tf
+
+    path = os.path.normpath(os.path.join(base, p["path"]))
+    exts = tuple(e.lower() for e in p.get("extensions", IMAGE_EXT))
+    files = sorted(
+        (f for f in os.listdir(path) if not f.startswith(".") and "." in f and f.rsplit(".", 1)[1].lower() in exts),
+        key=lambda f: f.encode(),
+    )
+    if not files:
+        raise RefError("SF_EMPTY_SOURCE", path)
+    pat = re.compile(p.get("pattern", "^([^_]+)_"))
+    labels = []
+    for f in files:
+        m = pat.search(f)
+        if not m:
+            raise RefError("SF_IMAGE_LABEL", f)
+        labels.append(m.group(1))
+    classes = p.get("classes") or sorted(set(labels), key=lambda c: c.encode())
+    for f, c in zip(files, labels):
+        if c not in classes:
+            raise RefError("SF_IMAGE_LABEL", f"{f}: {c}")
+    mode, size, scale = p.get("label_mode", "int"), p.get("image_size"), p.get("scale", False)
+    out = []
+    for f, c in zip(files, labels):
+        raw = open(os.path.join(path, f), "rb").read()
+        try:
+            x = tf.raw_ops.DecodeImage(contents=raw, channels=p.get("channels", 3), dtype=tf.uint8,
+                                       expand_animations=False)
+        except Exception:
+            raise RefError("SF_IMAGE_DECODE", f)
+        if size:
+            x = tf.raw_ops.ResizeBilinear(images=x[None], size=size, align_corners=False,
+                                          half_pixel_centers=True)[0]
+        x = x.numpy()
+        if scale:
+            x = x.astype(np.float32) / np.float32(255)
+        k = classes.index(c)
+        if mode == "none":
+            out.append(x)
+        elif mode == "int":
+            out.append((x, np.array(k, dtype=np.int32)))
+        else:
+            out.append((x, np.eye(len(classes), dtype=np.float32)[k]))
+    return out, True
+
+
+# ---------------------------------------------------------------- ops (§4)
+def each_leaf(rec, on, f):
+    if isinstance(rec, tuple) and len(rec) == 2:
+        x, y = rec
+        if on == "y":
+            return (x, tree_map(y, f))
+        return (tree_map(x, f), y)
+    return tree_map(rec, f)
+
+
+def tree_map(t, f):
+    return tuple(tree_map(i, f) for i in t) if isinstance(t, tuple) else f(t)
+
+
+def builtin_map(op):
+    fn = op["fn"]
+    if fn == "divide":
+        v = np.float32(op["value"])
+        return lambda a: (a.astype(np.float32) / v).astype(np.float32)
+    if fn == "normalize":
+        m, s = np.float32(op["mean"]), np.float32(op["std"])
+        return lambda a: ((a.astype(np.float32) - m).astype(np.float32) / s).astype(np.float32)
+    if fn == "one_hot":
+        d = op["depth"]
+        return lambda a: np.eye(d, dtype=np.float32)[int(a)]
+    if fn == "cast":
+        return lambda a: np.trunc(a).astype(op["dtype"]) if op["dtype"] == "int32" else a.astype(np.float32)
+    raise KeyError(fn)
+
+
+def label_of(rec):
+    return rec[1] if isinstance(rec, tuple) and len(rec) == 2 else rec
+
+
+def builtin_filter(op):
+    if op["predicate"] == "label_in":
+        vals = op["values"]
+        return lambda r: label_of(r).item() in vals
+    if op["predicate"] == "finite":
+        return lambda r: all(np.isfinite(a).all() for a in flatten(r[0] if isinstance(r, tuple) else r))
+    raise KeyError(op["predicate"])
+
+
+def stack(group):
+    first = group[0]
+    if isinstance(first, tuple):
+        return tuple(stack([g[i] for g in group]) for i in range(len(first)))
+    shapes = {a.shape for a in group}
+    if len(shapes) != 1:
+        raise RefError("SF_BATCH_SHAPE", str(shapes))
+    return np.stack(group)
+
+
+def run(spec, base, epoch):
+    """Materialise one epoch of a spec: (elements, indexable)."""
+    s = spec["source"]
+    kind = s["type"]
+    if kind == "range":
+        elems, idx = src_range(s)
+    elif kind == "csv":
+        elems, idx = src_csv(s, base)
+    else:
+        elems, idx = src_image_folder(s, base)
+    ops = spec.get("ops", [])
+    return apply_ops(elems, idx, ops, epoch, base_source=(spec, base))
+
+
+def apply_ops(elems, idx, ops, epoch, base_source):
+    for k, op in enumerate(ops):
+        name = op["op"]
+        if name == "map":
+            f = builtin_map(op)
+            elems = [each_leaf(r, op.get("on", "x"), f) for r in elems]
+        elif name == "filter":
+            f = builtin_filter(op)
+            elems, idx = [r for r in elems if f(r)], False
+        elif name == "shuffle":
+            seed = op["seed"]
+            if not isinstance(seed, int) or not 0 <= seed < 2**32:
+                raise RefError("SF_SEED", str(seed))
+            ep = epoch if op.get("reshuffle_each_iteration", True) else 0
+            if op.get("buffer_size") is None:
+                if not idx:
+                    raise RefError("SF_SHUFFLE_BUFFER", "stream")
+                elems = [elems[permute(i, len(elems), seed, ep)] for i in range(len(elems))]
+            else:
+                elems, idx = buffer_shuffle(elems, op["buffer_size"], seed, ep), False
+        elif name == "batch":
+            b = op["batch_size"]
+            if b < 1:
+                raise RefError("SF_ARG", "batch_size")
+            groups = [elems[i:i + b] for i in range(0, len(elems), b)]
+            if op.get("drop_remainder") and groups and len(groups[-1]) < b:
+                groups.pop()
+            elems, idx = [stack(g) for g in groups], False
+        elif name == "take":
+            c = op["count"]
+            elems = elems if c == -1 else elems[:c]
+        elif name == "skip":
+            elems = elems[op["count"]:]
+        elif name == "repeat":
+            c = op["count"]
+            # re-run everything before this op with the epochs of SPEC §1.7
+            spec, base = base_source
+            prefix = dict(spec, ops=spec["ops"][:k])
+            out = []
+            for r in range(c):
+                out += run(prefix, base, (epoch * c + r) % 2**32)[0]
+            elems, idx = out, False
+        elif name == "prefetch":
+            pass
+        else:
+            raise KeyError(name)
+    return elems, idx
+
+
+# ---------------------------------------------------------------- vectors (§1)
+def vectors():
+    xs = [0, 1, 2, 0x7FFFFFFF, 0x80000000, 0xFFFFFFFF, 0xDEADBEEF, 12345]
+    prng = {
+        "mix32": [[x, mix32(x)] for x in xs],
+        "combine": [[h, v, combine(h, v)] for h in (0, 7, 0xFFFFFFFF) for v in (0, 1, 0x73687566)],
+        "next_u32": [], "below": [], "uniform": [],
+    }
+    for seed in (0, 1, 42, 0xFFFFFFFF):
+        g = Xoshiro(seed)
+        prng["next_u32"].append({"seed": seed, "values": [g.next_u32() for _ in range(16)]})
+    for seed, n in ((0, 1), (1, 10), (42, 3), (7, 1000003), (9, 2**31 + 1), (11, 2**32)):
+        g = Xoshiro(seed)
+        prng["below"].append({"seed": seed, "n": n, "values": [g.below(n) for _ in range(16)]})
+    for seed in (0, 5):
+        g = Xoshiro(seed)
+        prng["uniform"].append({"seed": seed, "values": [g.uniform() for _ in range(8)]})
+    perm = {"cases": []}
+    for n in (1, 2, 3, 4, 5, 10, 16, 17, 100, 257):
+        for seed, epoch in ((0, 0), (7, 0), (7, 1), (0xFFFFFFFF, 12)):
+            perm["cases"].append({"n": n, "seed": seed, "epoch": epoch,
+                                  "order": [permute(i, n, seed, epoch) for i in range(n)]})
+    for n in (1000003, 2**31, 2**32):
+        for seed, epoch in ((3, 0), (3, 4)):
+            idx = sorted({0, 1, n - 1} | {Xoshiro(n % 97 + epoch).below(n) for _ in range(3)}
+                         | {(i * 2654435761) % n for i in range(1, 12)})
+            perm["cases"].append({"n": n, "seed": seed, "epoch": epoch,
+                                  "samples": [[i, permute(i, n, seed, epoch)] for i in idx]})
+    shuf = {"cases": []}
+    for n, b, seed, epoch in ((10, 1, 0, 0), (10, 4, 7, 0), (10, 4, 7, 1), (50, 10, 123, 0),
+                              (20, 100, 3, 2), (1, 5, 0, 0), (0, 3, 1, 0), (200, 16, 0xFFFFFFFF, 9)):
+        shuf["cases"].append({"n": n, "buffer_size": b, "seed": seed, "epoch": epoch,
+                              "order": buffer_shuffle(list(range(n)), b, seed, epoch)})
+    return {"prng.json": prng, "permute.json": perm, "buffer_shuffle.json": shuf}
+
+
+def case_files():
+    out = {}
+    for group, name, case in CASES:
+        base = os.path.join(FIX, "cases", group)
+        case = dict(case, name=name)
+        if case["expect"] == "error":
+            try:
+                run(case["spec"], base, 0)
+            except RefError as e:
+                if e.code != case["error"]["code"]:
+                    raise SystemExit(f"{group}/{name}: reference raised {e.code}, case says {case['error']['code']}")
+            except KeyError:
+                pass  # spec-level errors (unknown key/op) are not modelled by the reference
+            else:
+                if case["error"]["code"] not in ("SF_SPEC", "SF_ARG"):
+                    raise SystemExit(f"{group}/{name}: reference raised nothing")
+        else:
+            exp = {}
+            for e in case["epochs"]:
+                elems, _ = run(case["spec"], base, e)
+                exp[str(e)] = [values(x) if case["expect"] == "values" else digest(x) for x in elems]
+            case["expected"] = exp
+        out[f"cases/{group}/{name}.json"] = case
+    return out
+
+
+def render(obj):
+    return json.dumps(obj, indent=1, sort_keys=False) + "\n"
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--check", action="store_true")
+    args = ap.parse_args()
+    files = {f"vectors/{k}": v for k, v in vectors().items()}
+    files.update(case_files())
+    stale = []
+    for rel, obj in files.items():
+        path = os.path.join(FIX, rel)
+        text = render(obj)
+        old = open(path).read() if os.path.exists(path) else None
+        if old != text:
+            stale.append(rel)
+            if not args.check:
+                os.makedirs(os.path.dirname(path), exist_ok=True)
+                with open(path, "w") as f:
+                    f.write(text)
+    known = set(files)
+    extra = [os.path.relpath(os.path.join(d, f), FIX) for d, _, fs in os.walk(os.path.join(FIX, "cases"))
+             for f in fs if f.endswith(".json") and os.path.relpath(os.path.join(d, f), FIX) not in known]
+    if args.check:
+        if stale or extra:
+            print("golden fixtures are stale; run `make golden`:", *(stale + extra), sep="\n  ")
+            return 1
+        print(f"golden fixtures current ({len(files)} files)")
+        return 0
+    for rel in extra:
+        os.remove(os.path.join(FIX, rel))
+    print(f"wrote {len(stale)} of {len(files)} golden files; removed {len(extra)} stale")
+    return 0
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    sys.exit(main())
