@@ -114,6 +114,8 @@ def csvs():
     write(f"{ROOT}/bad_number_empty_field.csv", b"a,b\n1,2\n3,\n")
     write(f"{ROOT}/empty_line.csv", b"a,b\n1,2\n3,4\n5,6\n\n7,8\n")
     write(f"{ROOT}/bad_int.csv", b"a,label\n1,2\n3,1.5\n")
+    write(f"{ROOT}/header_only.csv", b"a,b\n")
+    write(f"{ROOT}/empty.csv", b"")
 
 
 if __name__ == "__main__":

@@ -43,7 +43,7 @@ def flatten(tree):
 def digest(tree):
     h = hashlib.sha256()
     for a in flatten(tree):
-        a = np.ascontiguousarray(a)
+        a = np.asarray(a, order="C")  # (ascontiguousarray would turn a 0-d array into shape (1,))
         h.update(f"{a.dtype.name}:{','.join(str(d) for d in a.shape)};".encode())
         h.update(a.astype(a.dtype.newbyteorder("<")).tobytes())
     return h.hexdigest()
@@ -88,6 +88,8 @@ def src_csv(p, base):
     if lines and lines[-1] == b"":
         lines.pop()
     lines = [ln[:-1] if ln.endswith(b"\r") else ln for ln in lines]
+    if not lines:
+        raise RefError("SF_EMPTY_SOURCE", f"{name} is empty")
     header = p.get("header", True)
     delim = p.get("delimiter", ",").encode()
     first = lines[0].split(delim)
@@ -128,6 +130,8 @@ def src_csv(p, base):
         ys = [parse_field(fields[c].decode(), ldt, where) for c in label_cols]
         y = ys[0] if not isinstance(label, list) else np.array(ys)
         out.append((x, y))
+    if not out:
+        raise RefError("SF_EMPTY_SOURCE", f"{name} has no data rows")
     return out, False
 
 

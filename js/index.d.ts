@@ -1,0 +1,128 @@
+// Public types of streamfit for Node.js (js/index.mjs). SPEC.md is the contract.
+
+/** Element dtypes of a leaf (SPEC.md §2.1). */
+export type DType = 'uint8' | 'int32' | 'float32' | 'float64' | 'int64';
+
+type DataOf<D extends DType> = D extends 'uint8' ? Uint8Array
+  : D extends 'int32' ? Int32Array
+  : D extends 'float32' ? Float32Array
+  : D extends 'float64' ? Float64Array
+  : BigInt64Array;
+
+/** An n-d array leaf: dtype, shape and a typed array in C order. */
+export class NdArray<D extends DType = DType> {
+  constructor(dtype: D, shape: number[], data: ArrayLike<number> | ArrayLike<bigint>);
+  static scalar<D extends DType>(dtype: D, value: number | bigint): NdArray<D>;
+  readonly dtype: D;
+  readonly shape: number[];
+  readonly data: DataOf<D>;
+  readonly size: number;
+  /** Nested arrays like numpy's tolist(); a scalar gives a number. */
+  toList(): unknown;
+  /** Little-endian bytes of the data. */
+  bytes(): Uint8Array;
+}
+
+/** A record: a leaf, a tuple (array) or a dict (plain object) of records. */
+export type Record = NdArray | Record[] | { [key: string]: Record };
+
+/** Number of elements; null when unknown; Infinity when unbounded. */
+export type Cardinality = number | null;
+
+export interface ShuffleOptions {
+  /** Buffer size; null (default) = global shuffle of an indexable pipeline. */
+  bufferSize?: number | null;
+  /** u32 seed; missing = drawn from the OS once and shown as "(drawn)". */
+  seed?: number | null;
+  reshuffleEachIteration?: boolean;
+}
+
+export interface NameOption {
+  /** Name shown in the summary, e.g. map(myName). */
+  name?: string;
+}
+
+export class Pipeline<T = Record> {
+  map<U = Record>(fn: (record: T) => U | Promise<U>, options?: NameOption): Pipeline<U>;
+  filter(predicate: (record: T) => boolean | Promise<boolean>, options?: NameOption): Pipeline<T>;
+  shuffle(options?: ShuffleOptions): Pipeline<T>;
+  batch(batchSize: number, options?: { dropRemainder?: boolean }): Pipeline<Record>;
+  take(count: number): Pipeline<T>;
+  skip(count: number): Pipeline<T>;
+  repeat(count?: number | null): Pipeline<T>;
+  prefetch(bufferSize?: number): Pipeline<T>;
+  /** Iterates epoch `epoch` (u32, default 0). */
+  iterate(epoch?: number): AsyncIterableIterator<T>;
+  [Symbol.asyncIterator](): AsyncIterableIterator<T>;
+  cardinality(): Cardinality;
+  readonly indexable: boolean;
+  /** Record i of an indexable pipeline. */
+  get(i: number, epoch?: number): Promise<T>;
+  summary(): string;
+  toString(): string;
+  /** A tfjs tf.data.Dataset; the k-th iterator read from runs epoch k. (x, y) pairs become {xs, ys}. */
+  toTfData(): Promise<import('@tensorflow/tfjs-node').data.Dataset<any>>;
+}
+
+export interface CsvOptions {
+  header?: boolean;
+  features?: Array<string | number> | null;
+  label?: string | number | Array<string | number> | null;
+  delimiter?: string;
+  dtype?: 'float32' | 'int32';
+  labelDtype?: 'float32' | 'int32';
+  /** Bytes read per block (default 4 MiB). */
+  blockSize?: number;
+}
+
+export interface ImageFolderOptions {
+  pattern?: string;
+  classes?: string[] | null;
+  labelMode?: 'int' | 'categorical' | 'none';
+  channels?: 0 | 1 | 3 | 4;
+  imageSize?: [number, number] | null;
+  scale?: boolean;
+  extensions?: string[];
+}
+
+export function csv(path: string, options?: CsvOptions): Pipeline;
+export function imageFolder(path: string, options?: ImageFolderOptions): Pipeline;
+export function fromRange(n: number): Pipeline<NdArray<'int32'>>;
+
+export function permute(i: number, n: number, seed: number, epoch?: number): number;
+
+/** xoshiro128** seeded by mix32 (SPEC.md §1.2). */
+export class Prng {
+  constructor(seed: number);
+  state: number[];
+  nextU32(): number;
+  below(n: number): number;
+  uniform(): number;
+}
+
+export function mix32(x: number): number;
+export function combine(h: number, v: number): number;
+export function digest(record: Record): string;
+
+export type ErrorCode =
+  | 'SF_SPEC' | 'SF_ARG' | 'SF_SEED' | 'SF_FILE_NOT_FOUND'
+  | 'SF_CSV_EMPTY_LINE' | 'SF_CSV_COLUMNS' | 'SF_CSV_NUMBER' | 'SF_CSV_HEADER'
+  | 'SF_IMAGE_LABEL' | 'SF_IMAGE_DECODE' | 'SF_EMPTY_SOURCE' | 'SF_SHUFFLE_BUFFER'
+  | 'SF_BATCH_SHAPE' | 'SF_DEPENDENCY';
+export const ERROR_CODES: readonly ErrorCode[];
+
+/** Errors thrown by streamfit are RangeError / TypeError / Error with this code. */
+export interface StreamfitError extends Error {
+  code: ErrorCode;
+}
+
+/** A spec object (SPEC.md §5); keys are snake_case as in the JSON file. */
+export interface Spec {
+  source: { type: 'csv' | 'image_folder' | 'range'; [key: string]: unknown };
+  ops?: Array<{ op: string; [key: string]: unknown }>;
+  model?: { seed: number; input_shape: number[]; layers: Array<{ type: string; [key: string]: unknown }> };
+  train?: { epochs: number; loss: string; optimizer: { type: 'sgd' | 'adam'; learning_rate: number; momentum?: number }; steps_per_epoch?: number | null; metrics?: string[] };
+}
+
+export function loadSpec(path: string): Spec;
+export function pipelineFromSpec(spec: Spec, baseDir?: string): Pipeline;

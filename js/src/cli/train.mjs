@@ -1,0 +1,19 @@
+// `node js/train.mjs SPEC [--epochs N] [--history PATH] [--quiet]` (SPEC.md §8).
+import { writeFileSync } from 'node:fs';
+import { loadSpec } from '../spec.mjs';
+import { trainSpec, epochLine } from '../tfjs/train.mjs';
+import { parseCli, intOption, fail } from './common.mjs';
+
+const USAGE = 'usage: node js/train.mjs SPEC [--epochs N] [--history PATH] [--quiet]';
+
+export async function main(argv) {
+  const { spec: specPath, values } = parseCli(argv, { epochs: { type: 'string' }, history: { type: 'string' }, quiet: { type: 'boolean' } }, USAGE);
+  const epochs = intOption(values.epochs, '--epochs', undefined, USAGE);
+  if (epochs === 0) fail(`--epochs must be >= 1\n${USAGE}`, 2);
+  const spec = loadSpec(specPath);
+  const history = await trainSpec(spec, {
+    epochs,
+    onEpoch: values.quiet ? undefined : (entry, total) => process.stdout.write(`${epochLine(entry, total)}\n`),
+  });
+  if (values.history) writeFileSync(values.history, `${JSON.stringify(history, null, 1)}\n`);
+}

@@ -1,0 +1,127 @@
+// The fluent Pipeline: each method wraps a stage from js/src/ops/ and returns
+// a new Pipeline. Logic lives in the stage files. SPEC.md §4.
+import { MapStage } from '../ops/map.mjs';
+import { FilterStage } from '../ops/filter.mjs';
+import { ShuffleStage } from '../ops/shuffle.mjs';
+import { BatchStage } from '../ops/batch.mjs';
+import { TakeStage } from '../ops/take.mjs';
+import { SkipStage } from '../ops/skip.mjs';
+import { RepeatStage } from '../ops/repeat.mjs';
+import { PrefetchStage } from '../ops/prefetch.mjs';
+import { INFINITE } from '../ops/stage.mjs';
+import { checkInt } from '../errors.mjs';
+
+export { INFINITE };
+
+/**
+ * A chain of stages over plain records (NdArray trees).
+ * @example
+ * const p = fromRange(10).shuffle({ seed: 7 }).batch(4);
+ * for await (const batch of p) console.log(batch.toList());
+ * console.log(p.summary()); // range(10) -> shuffle(global, seed=7) -> batch(4)
+ */
+export class Pipeline {
+  /** @param {import('../ops/stage.mjs').Stage} stage the last stage */
+  constructor(stage) {
+    this.stage = stage;
+  }
+
+  /** Applies fn(record) -> record (sync or async). `name` shows in the summary. */
+  map(fn, { name } = {}) {
+    return new Pipeline(new MapStage(this.stage, fn, { name }));
+  }
+
+  /** Keeps records where predicate(record) is true. */
+  filter(predicate, { name } = {}) {
+    return new Pipeline(new FilterStage(this.stage, predicate, { name }));
+  }
+
+  /**
+   * Buffer shuffle (bufferSize given, SPEC §1.5) or global shuffle (bufferSize null, SPEC §1.6).
+   * @param {{bufferSize?: number|null, seed?: number|null, reshuffleEachIteration?: boolean}} [options]
+   */
+  shuffle({ bufferSize = null, seed = null, reshuffleEachIteration = true } = {}) {
+    return new Pipeline(new ShuffleStage(this.stage, { bufferSize, seed, reshuffleEachIteration }));
+  }
+
+  /** Stacks batchSize consecutive records (SPEC §2.2). */
+  batch(batchSize, { dropRemainder = false } = {}) {
+    return new Pipeline(new BatchStage(this.stage, batchSize, { dropRemainder }));
+  }
+
+  /** The first `count` records (-1: all). */
+  take(count) {
+    return new Pipeline(new TakeStage(this.stage, count));
+  }
+
+  /** All but the first `count` records. */
+  skip(count) {
+    return new Pipeline(new SkipStage(this.stage, count));
+  }
+
+  /** Repeats `count` times (null: forever); each pass gets its own epoch (SPEC §1.7). */
+  repeat(count = null) {
+    return new Pipeline(new RepeatStage(this.stage, count));
+  }
+
+  /** Reads up to bufferSize records ahead. */
+  prefetch(bufferSize = 2) {
+    return new Pipeline(new PrefetchStage(this.stage, bufferSize));
+  }
+
+  /**
+   * Iterates one epoch (u32, default 0).
+   * @returns {AsyncIterableIterator<unknown>}
+   */
+  iterate(epoch = 0) {
+    checkInt(epoch, 'iterate(epoch)', 0, 4294967295);
+    return this.stage.iterate(epoch);
+  }
+
+  [Symbol.asyncIterator]() {
+    return this.iterate(0);
+  }
+
+  /** Number of records, null when unknown, INFINITE (Infinity) when unbounded. */
+  cardinality() {
+    return this.stage.cardinality();
+  }
+
+  /** true when get(i, epoch) works (SPEC §4.2). */
+  get indexable() {
+    return this.stage.indexable;
+  }
+
+  /** Record i of epoch `epoch` of an indexable pipeline. */
+  async get(i, epoch = 0) {
+    checkInt(epoch, 'get(i, epoch)', 0, 4294967295);
+    if (this.stage.indexable) this.stage.checkIndex(i);
+    return this.stage.get(i, epoch);
+  }
+
+  /** The stages, source first. */
+  stages() {
+    const out = [];
+    for (let s = this.stage; s !== null; s = s.upstream) out.unshift(s);
+    return out;
+  }
+
+  /** "csv(xy.csv) -> shuffle(buffer=1000, seed=7) -> batch(250)" (SPEC §4.4). */
+  summary() {
+    return this.stages().map((s) => s.label()).join(' -> ');
+  }
+
+  toString() {
+    return this.summary();
+  }
+
+  /**
+   * A tfjs `tf.data.Dataset` over this pipeline (loads tfjs-node lazily).
+   * The k-th iterator created runs epoch k (SPEC §1.7).
+   * @returns {Promise<import('@tensorflow/tfjs-node').data.Dataset<any>>}
+   */
+  async toTfData() {
+    const { toTfData } = await import('../tfjs/dataset.mjs');
+    return toTfData(this);
+  }
+}

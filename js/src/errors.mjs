@@ -1,0 +1,73 @@
+// Error construction shared by every module. SPEC.md §6.
+// Errors are built-in types (RangeError / TypeError / Error) carrying a `code`
+// string, so a cross-language test can assert the same failure on both sides.
+
+/** Every error code of SPEC.md §6, frozen. */
+export const ERROR_CODES = Object.freeze([
+  'SF_SPEC',
+  'SF_ARG',
+  'SF_SEED',
+  'SF_FILE_NOT_FOUND',
+  'SF_CSV_EMPTY_LINE',
+  'SF_CSV_COLUMNS',
+  'SF_CSV_NUMBER',
+  'SF_CSV_HEADER',
+  'SF_IMAGE_LABEL',
+  'SF_IMAGE_DECODE',
+  'SF_EMPTY_SOURCE',
+  'SF_SHUFFLE_BUFFER',
+  'SF_BATCH_SHAPE',
+  'SF_DEPENDENCY',
+]);
+
+const KNOWN = new Set(ERROR_CODES);
+
+function make(Ctor, code, message, cause) {
+  // Internal invariant: callers only pass codes from the table.
+  if (!KNOWN.has(code)) throw new Error(`internal: unknown error code ${code}`);
+  const err = cause === undefined ? new Ctor(message) : new Ctor(message, { cause });
+  err.code = code;
+  return err;
+}
+
+/** A value out of range (Python ValueError). */
+export function rangeError(code, message, cause) {
+  return make(RangeError, code, message, cause);
+}
+
+/** A value of the wrong type (Python TypeError). */
+export function typeError(code, message, cause) {
+  return make(TypeError, code, message, cause);
+}
+
+/** Anything else: missing file, missing dependency, bad image bytes. */
+export function plainError(code, message, cause) {
+  return make(Error, code, message, cause);
+}
+
+/**
+ * Checks an integer argument and returns it.
+ * @param {string} where e.g. "batch(batchSize)"
+ */
+export function checkInt(value, where, min, max = Number.MAX_SAFE_INTEGER) {
+  if (typeof value !== 'number' || !Number.isInteger(value)) {
+    throw typeError('SF_ARG', `${where} must be an integer, got ${describe(value)}`);
+  }
+  if (value < min || value > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `in [${min}, ${max}]`;
+    throw rangeError('SF_ARG', `${where} must be an integer ${range}, got ${value}`);
+  }
+  return value;
+}
+
+/** Short printable form of a value for messages. */
+export function describe(value) {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'bigint') return `${value}n`;
+  if (value === null || value === undefined || typeof value !== 'object') return String(value);
+  try {
+    return JSON.stringify(value);
+  } catch {
+    return Object.prototype.toString.call(value);
+  }
+}

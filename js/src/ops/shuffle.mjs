@@ -1,0 +1,103 @@
+// shuffle: buffer shuffle of a stream (SPEC.md §1.5) or global keyed
+// permutation of an indexable upstream (SPEC.md §1.6).
+import { Stage } from './stage.mjs';
+import { Prng, combine, TAG_SHUF } from '../order/prng.mjs';
+import { Permutation } from '../order/permute.mjs';
+import { resolveSeed } from '../order/seed.mjs';
+import { checkInt, rangeError, typeError } from '../errors.mjs';
+
+export class ShuffleStage extends Stage {
+  /**
+   * @param {Stage} upstream
+   * @param {{bufferSize?: number|null, seed?: number|null, reshuffleEachIteration?: boolean}} options
+   */
+  constructor(upstream, { bufferSize = null, seed = null, reshuffleEachIteration = true } = {}) {
+    super(upstream);
+    if (bufferSize !== null && bufferSize !== undefined) checkInt(bufferSize, 'shuffle: buffer_size (bufferSize)', 1);
+    if (typeof reshuffleEachIteration !== 'boolean') {
+      throw typeError('SF_ARG', `shuffle: reshuffle_each_iteration (reshuffleEachIteration) must be true or false, got ${reshuffleEachIteration}`);
+    }
+    this.bufferSize = bufferSize ?? null;
+    this.reshuffle = reshuffleEachIteration;
+    if (this.bufferSize === null && !upstream.indexable) {
+      throw rangeError('SF_SHUFFLE_BUFFER', `shuffle() without buffer_size (bufferSize) is a global shuffle and needs an indexable upstream, but ${upstream.label()} is a stream; set buffer_size, e.g. {"op": "shuffle", "buffer_size": 10000} or shuffle({bufferSize: 10000}) (a buffer >= the dataset size gives a uniform shuffle)`);
+    }
+    const { seed: s, drawn } = resolveSeed(seed, 'shuffle: seed');
+    this.seed = s;
+    this.drawn = drawn;
+    this._perms = new Map();
+  }
+
+  get isGlobal() {
+    return this.bufferSize === null;
+  }
+
+  label() {
+    const seed = this.drawn ? `seed=${this.seed} (drawn)` : `seed=${this.seed}`;
+    const what = this.isGlobal ? 'global' : `buffer=${this.bufferSize}`;
+    return `shuffle(${what}, ${seed})`;
+  }
+
+  get indexable() {
+    return this.isGlobal;
+  }
+
+  cardinality() {
+    return this.upstream.cardinality();
+  }
+
+  /** The epoch this shuffle's own order uses (SPEC.md §1.7). */
+  orderEpoch(epoch) {
+    return this.reshuffle ? epoch >>> 0 : 0;
+  }
+
+  permutation(epoch) {
+    const key = this.orderEpoch(epoch);
+    let p = this._perms.get(key);
+    if (p === undefined) {
+      p = new Permutation(this.cardinality(), this.seed, key);
+      if (this._perms.size > 8) this._perms.clear();
+      this._perms.set(key, p);
+    }
+    return p;
+  }
+
+  async get(i, epoch) {
+    this.checkIndex(i);
+    return this.upstream.get(this.permutation(epoch).at(i), epoch);
+  }
+
+  async *iterate(epoch) {
+    if (this.isGlobal) {
+      const n = this.cardinality();
+      if (n === 0) return;
+      const perm = this.permutation(epoch);
+      for (let i = 0; i < n; i++) yield await this.upstream.get(perm.at(i), epoch);
+      return;
+    }
+    yield* bufferShuffle(this.upstream.iterate(epoch), this.bufferSize, this.seed, this.orderEpoch(epoch));
+  }
+}
+
+/** SPEC.md §1.5 over any async iterable. */
+export async function* bufferShuffle(input, bufferSize, seed, epoch) {
+  const g = new Prng(combine(combine(seed, TAG_SHUF), epoch >>> 0));
+  const buf = [];
+  for await (const x of input) {
+    if (buf.length < bufferSize) {
+      buf.push(x);
+      continue;
+    }
+    const j = g.below(bufferSize);
+    const out = buf[j];
+    buf[j] = x;
+    yield out;
+  }
+  while (buf.length > 0) {
+    const j = g.below(buf.length);
+    const out = buf[j];
+    buf[j] = buf[buf.length - 1];
+    buf.pop();
+    yield out;
+  }
+}

@@ -1,0 +1,254 @@
+// CSV source: a stream of records read in blocks with constant memory. SPEC.md §3.1.
+import { open } from 'node:fs/promises';
+import { statSync, openSync, readSync, closeSync } from 'node:fs';
+import { basename } from 'node:path';
+import { Stage } from '../ops/stage.mjs';
+import { NdArray } from '../core/ndarray.mjs';
+import { parseNumber } from './number.mjs';
+import { checkInt, plainError, rangeError, typeError, describe } from '../errors.mjs';
+
+const NL = 0x0a;
+const CR = 0x0d;
+const DTYPES = ['float32', 'int32'];
+
+/** Yields [buf, start, end, lineNo] for each physical line (no \n, one \r before it dropped). */
+async function* lines(path, blockSize) {
+  const fh = await open(path, 'r');
+  try {
+    let buf = Buffer.allocUnsafe(blockSize);
+    let start = 0;
+    let end = 0;
+    let eof = false;
+    let first = true;
+    let lineNo = 0;
+    let scan = 0; // bytes [start, scan) hold no \n
+    for (;;) {
+      let nl = scan < end ? buf.indexOf(NL, scan) : -1;
+      if (nl >= end) nl = -1;
+      if (nl !== -1) {
+        lineNo++;
+        const stop = nl > start && buf[nl - 1] === CR ? nl - 1 : nl;
+        yield [buf, start, stop, lineNo];
+        start = nl + 1;
+        scan = start;
+        continue;
+      }
+      scan = end;
+      if (eof) {
+        if (start < end) yield [buf, start, end, lineNo + 1];
+        return;
+      }
+      // Move the partial line to the front; grow only for a line longer than the buffer.
+      if (start > 0) {
+        buf.copy(buf, 0, start, end);
+        end -= start;
+        scan -= start;
+        start = 0;
+      }
+      if (end === buf.length) {
+        const bigger = Buffer.allocUnsafe(buf.length * 2);
+        buf.copy(bigger, 0, 0, end);
+        buf = bigger;
+      }
+      const { bytesRead } = await fh.read(buf, end, buf.length - end, null);
+      if (bytesRead === 0) eof = true;
+      end += bytesRead;
+      if (first && end >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) {
+        start = 3;
+        scan = 3;
+      }
+      if (first && (end >= 3 || eof)) first = false;
+    }
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * The first line of the file (BOM and a CR before LF dropped), read
+ * synchronously at build time so header problems show up early; null for an
+ * empty file.
+ */
+function readFirstLine(path, blockSize) {
+  const fd = openSync(path, 'r');
+  try {
+    const chunks = [];
+    const buf = Buffer.allocUnsafe(Math.min(blockSize, 1 << 16));
+    let total = 0;
+    for (;;) {
+      const n = readSync(fd, buf, 0, buf.length, total);
+      if (n === 0) break;
+      const nl = buf.subarray(0, n).indexOf(NL);
+      chunks.push(Buffer.from(buf.subarray(0, nl === -1 ? n : nl)));
+      total += n;
+      if (nl !== -1) break;
+    }
+    let line = Buffer.concat(chunks);
+    if (total === 0) return null;
+    if (line.length >= 3 && line[0] === 0xef && line[1] === 0xbb && line[2] === 0xbf) line = line.subarray(3);
+    if (line.length > 0 && line[line.length - 1] === CR) line = line.subarray(0, line.length - 1);
+    return line;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Field boundaries of buf[s, e): fills `bounds` with start/end pairs, returns the field count. */
+function splitFields(buf, s, e, delim, bounds) {
+  let count = 0;
+  let fieldStart = s;
+  for (let p = s; p < e; p++) {
+    if (buf[p] === delim) {
+      if (2 * count + 1 < bounds.length) {
+        bounds[2 * count] = fieldStart;
+        bounds[2 * count + 1] = p;
+      }
+      count++;
+      fieldStart = p + 1;
+    }
+  }
+  if (2 * count + 1 < bounds.length) {
+    bounds[2 * count] = fieldStart;
+    bounds[2 * count + 1] = e;
+  }
+  return count + 1;
+}
+
+function columnList(value, where) {
+  if (value === null || value === undefined) return null;
+  const list = Array.isArray(value) ? value : [value];
+  for (const c of list) {
+    if (!(typeof c === 'string' || (Number.isInteger(c) && c >= 0))) {
+      throw typeError('SF_ARG', `csv ${where}: a column is a header name or a 0-based index, got ${describe(c)}`);
+    }
+  }
+  return list;
+}
+
+export class CsvSource extends Stage {
+  /**
+   * @param {string} path
+   * @param {{header?: boolean, features?: (string|number)[]|null, label?: string|number|(string|number)[]|null,
+   *   delimiter?: string, dtype?: string, labelDtype?: string, blockSize?: number}} [options]
+   */
+  constructor(path, { header = true, features = null, label = null, delimiter = ',', dtype = 'float32', labelDtype = 'float32', blockSize = 4 << 20 } = {}) {
+    super(null);
+    if (typeof path !== 'string') throw typeError('SF_ARG', `csv(path): path must be a string, got ${describe(path)}`);
+    let st;
+    try {
+      st = statSync(path);
+    } catch {
+      st = null;
+    }
+    if (st === null || !st.isFile()) {
+      throw plainError('SF_FILE_NOT_FOUND', `csv: file ${path} does not exist or is not a file; check the path (relative paths in a spec resolve against the spec file's folder)`);
+    }
+    if (typeof header !== 'boolean') throw typeError('SF_ARG', `csv({header}) must be true or false, got ${describe(header)}`);
+    if (typeof delimiter !== 'string' || delimiter.length !== 1 || delimiter.charCodeAt(0) > 127 || delimiter === '\n' || delimiter === '\r') {
+      throw rangeError('SF_ARG', `csv({delimiter}) must be one ASCII character, got ${describe(delimiter)}`);
+    }
+    for (const [k, v] of [['dtype', dtype], ['labelDtype', labelDtype]]) {
+      if (!DTYPES.includes(v)) throw rangeError('SF_ARG', `csv({${k}}) must be "float32" or "int32", got ${describe(v)}`);
+    }
+    this.path = path;
+    this.header = header;
+    this.features = columnList(features, 'features');
+    if (features !== null && features !== undefined && !Array.isArray(features)) {
+      throw typeError('SF_ARG', `csv({features}) must be a list of column names or indices, got ${describe(features)}`);
+    }
+    this.labelList = columnList(label, 'label');
+    this.labelIsList = Array.isArray(label);
+    this.delimiter = delimiter.charCodeAt(0);
+    this.dtype = dtype;
+    this.labelDtype = labelDtype;
+    this.blockSize = checkInt(blockSize, 'csv: block_size (blockSize)', 1);
+
+    const first = readFirstLine(path, this.blockSize);
+    if (first === null) throw rangeError('SF_EMPTY_SOURCE', `csv ${path} is empty (no lines); give it ${header ? 'a header and ' : ''}rows`);
+    if (first.length === 0) throw rangeError('SF_CSV_EMPTY_LINE', `csv ${path} line 1: empty line; remove blank lines from the file`);
+    const bounds = new Int32Array(2 * first.length + 2);
+    this.ncols = splitFields(first, 0, first.length, this.delimiter, bounds);
+    const names = header ? Array.from({ length: this.ncols }, (_, k) => first.toString('utf8', bounds[2 * k], bounds[2 * k + 1])) : null;
+    this.columns = this.resolveColumns(names, this.ncols);
+  }
+
+  label() {
+    return `csv(${basename(this.path)})`;
+  }
+
+  /** Resolves names/indices to indices; SF_CSV_HEADER on a bad column. */
+  resolveColumns(names, count) {
+    const where = () => `csv ${this.path} line 1`;
+    const resolve = (c) => {
+      if (typeof c === 'number') {
+        if (c >= count) throw rangeError('SF_CSV_HEADER', `${where()}: column index ${c} is out of range; the file has ${count} columns (0..${count - 1})`);
+        return c;
+      }
+      if (names === null) throw rangeError('SF_CSV_HEADER', `csv ${this.path}: column ${describe(c)} is a name but header is false; use a 0-based index or set header: true`);
+      const hits = [];
+      names.forEach((n, k) => n === c && hits.push(k));
+      if (hits.length === 0) throw rangeError('SF_CSV_HEADER', `${where()}: column ${describe(c)} is not in the header (${names.map((n) => describe(n)).join(', ')}); fix the name or the header`);
+      if (hits.length > 1) throw rangeError('SF_CSV_HEADER', `${where()}: column ${describe(c)} appears ${hits.length} times in the header (columns ${hits.join(', ')}); rename the duplicates or select by index`);
+      return hits[0];
+    };
+    const labels = (this.labelList ?? []).map(resolve);
+    let feats;
+    if (this.features === null) {
+      const skip = new Set(labels);
+      feats = [];
+      for (let k = 0; k < count; k++) if (!skip.has(k)) feats.push(k);
+    } else {
+      feats = this.features.map(resolve);
+    }
+    return { feats, labels, columnNames: names };
+  }
+
+  async *iterate() {
+    const file = this.path;
+    const expected = this.ncols;
+    const cols = this.columns;
+    const bounds = new Int32Array(2 * expected + 2);
+    let rows = 0;
+    for await (const [buf, s, e, lineNo] of lines(file, this.blockSize)) {
+      if (s === e) {
+        throw rangeError('SF_CSV_EMPTY_LINE', `csv ${file} line ${lineNo}: empty line; remove blank lines from the file`);
+      }
+      if (lineNo === 1 && this.header) continue;
+      const count = splitFields(buf, s, e, this.delimiter, bounds);
+      if (count !== expected) {
+        const ref = this.header ? "the header's" : "the first line's";
+        throw rangeError('SF_CSV_COLUMNS', `csv ${file} line ${lineNo}: ${count} fields, ${ref} ${expected}; every line needs the same number of fields`);
+      }
+      rows++;
+      const x = this.parseColumns(buf, bounds, cols.feats, this.dtype, file, lineNo, cols.columnNames);
+      const xArr = new NdArray(this.dtype, [cols.feats.length], x);
+      if (this.labelList === null) {
+        yield xArr;
+        continue;
+      }
+      const y = this.parseColumns(buf, bounds, cols.labels, this.labelDtype, file, lineNo, cols.columnNames);
+      yield [xArr, new NdArray(this.labelDtype, this.labelIsList ? [cols.labels.length] : [], y)];
+    }
+    if (rows === 0) throw rangeError('SF_EMPTY_SOURCE', `csv ${file} has no data rows; add rows${this.header ? ' below the header' : ''}`);
+  }
+
+  parseColumns(buf, bounds, indices, dtype, file, lineNo, names) {
+    const out = dtype === 'int32' ? new Int32Array(indices.length) : new Float32Array(indices.length);
+    for (let k = 0; k < indices.length; k++) {
+      const c = indices[k];
+      const v = parseNumber(buf, bounds[2 * c], bounds[2 * c + 1]);
+      if (v === undefined) {
+        const col = names ? `column ${describe(names[c])} (index ${c})` : `column ${c}`;
+        const text = buf.toString('utf8', bounds[2 * c], bounds[2 * c + 1]);
+        throw rangeError('SF_CSV_NUMBER', `csv ${file} line ${lineNo}, ${col}: ${describe(text)} is not a number; write a decimal like 1.5, -2e3, nan or inf`);
+      }
+      if (dtype === 'int32' && !(Number.isInteger(v) && v >= -2147483648 && v <= 2147483647)) {
+        const col = names ? `column ${describe(names[c])} (index ${c})` : `column ${c}`;
+        const text = buf.toString('utf8', bounds[2 * c], bounds[2 * c + 1]);
+        throw rangeError('SF_CSV_NUMBER', `csv ${file} line ${lineNo}, ${col}: ${describe(text)} is not an int32 value; use dtype "float32" or fix the value`);
+      }
+      out[k] = v;
+    }
+    return out;
+  }
+}

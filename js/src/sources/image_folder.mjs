@@ -1,0 +1,130 @@
+// Image folder source with labels in file names; indexable. SPEC.md §3.2.
+import { readdirSync, statSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { basename, join, extname } from 'node:path';
+import { Stage } from '../ops/stage.mjs';
+import { NdArray } from '../core/ndarray.mjs';
+import { compareUtf8 } from '../core/record.mjs';
+import { plainError, rangeError, typeError, describe, checkInt } from '../errors.mjs';
+
+const DEFAULT_EXTENSIONS = ['jpg', 'jpeg', 'png', 'bmp', 'gif', 'webp'];
+const LABEL_MODES = ['int', 'categorical', 'none'];
+
+function compilePattern(pattern) {
+  let re;
+  try {
+    re = new RegExp(pattern);
+  } catch (cause) {
+    throw rangeError('SF_ARG', `imageFolder({pattern}): ${describe(pattern)} is not a valid regular expression (${cause.message})`, cause);
+  }
+  // Number of capture groups: an alternation with the empty string always matches.
+  const groups = new RegExp(`${pattern}|`).exec('').length - 1;
+  if (groups !== 1) {
+    throw rangeError('SF_ARG', `imageFolder({pattern}): ${describe(pattern)} has ${groups} capture groups; it needs exactly one, the class, e.g. "^([^_]+)_"`);
+  }
+  return re;
+}
+
+export class ImageFolderSource extends Stage {
+  /**
+   * @param {string} path folder
+   * @param {{pattern?: string, classes?: string[]|null, labelMode?: 'int'|'categorical'|'none', channels?: number,
+   *   imageSize?: [number, number]|null, scale?: boolean, extensions?: string[]}} [options]
+   */
+  constructor(path, { pattern = '^([^_]+)_', classes = null, labelMode = 'int', channels = 3, imageSize = null, scale = false, extensions = DEFAULT_EXTENSIONS } = {}) {
+    super(null);
+    if (typeof path !== 'string') throw typeError('SF_ARG', `imageFolder(path): path must be a string, got ${describe(path)}`);
+    let st = null;
+    try {
+      st = statSync(path);
+    } catch {
+      st = null;
+    }
+    if (st === null || !st.isDirectory()) {
+      throw plainError('SF_FILE_NOT_FOUND', `imageFolder: folder ${path} does not exist or is not a folder; check the path (relative paths in a spec resolve against the spec file's folder)`);
+    }
+    if (typeof pattern !== 'string') throw typeError('SF_ARG', `imageFolder({pattern}) must be a string, got ${describe(pattern)}`);
+    if (!LABEL_MODES.includes(labelMode)) throw rangeError('SF_ARG', `imageFolder({labelMode}) must be one of ${LABEL_MODES.join(', ')}, got ${describe(labelMode)}`);
+    checkInt(channels, 'imageFolder({channels})', 0, 4);
+    if (channels === 2) throw rangeError('SF_ARG', 'imageFolder({channels}) must be 0, 1, 3 or 4, got 2');
+    if (imageSize !== null && imageSize !== undefined) {
+      if (!Array.isArray(imageSize) || imageSize.length !== 2) throw typeError('SF_ARG', `imageFolder({imageSize}) must be [height, width], got ${describe(imageSize)}`);
+      imageSize.forEach((d, k) => checkInt(d, `imageFolder({imageSize})[${k}]`, 1));
+    }
+    if (typeof scale !== 'boolean') throw typeError('SF_ARG', `imageFolder({scale}) must be true or false, got ${describe(scale)}`);
+    if (!Array.isArray(extensions) || !extensions.every((e) => typeof e === 'string')) {
+      throw typeError('SF_ARG', `imageFolder({extensions}) must be a list of strings like ["jpg", "png"], got ${describe(extensions)}`);
+    }
+    this.path = path;
+    this.channels = channels;
+    this.imageSize = imageSize ?? null;
+    this.scale = scale;
+    this.labelMode = labelMode;
+    const allowed = new Set(extensions.map((e) => e.replace(/^\./, '').toLowerCase()));
+    const re = compilePattern(pattern);
+
+    this.files = readdirSync(path)
+      .filter((name) => !name.startsWith('.') && allowed.has(extname(name).slice(1).toLowerCase()))
+      .filter((name) => {
+        try {
+          return statSync(join(path, name)).isFile();
+        } catch {
+          return false;
+        }
+      })
+      .sort(compareUtf8);
+    if (this.files.length === 0) {
+      throw rangeError('SF_EMPTY_SOURCE', `imageFolder: folder ${path} holds no files with extensions ${[...allowed].join(', ')}; check the path or pass extensions`);
+    }
+    const found = this.files.map((name) => {
+      const m = re.exec(name);
+      if (m === null || m[1] === undefined) {
+        throw rangeError('SF_IMAGE_LABEL', `imageFolder: file ${name} in ${path} does not match pattern ${describe(pattern)}; rename it or change pattern`);
+      }
+      return m[1];
+    });
+    if (classes !== null && classes !== undefined) {
+      if (!Array.isArray(classes) || !classes.every((c) => typeof c === 'string')) {
+        throw typeError('SF_ARG', `imageFolder({classes}) must be a list of strings, got ${describe(classes)}`);
+      }
+      this.classes = classes.slice();
+    } else {
+      this.classes = [...new Set(found)].sort(compareUtf8);
+    }
+    const position = new Map(this.classes.map((c, k) => [c, k]));
+    this.labels = found.map((c, k) => {
+      const label = position.get(c);
+      if (label === undefined) {
+        throw rangeError('SF_IMAGE_LABEL', `imageFolder: file ${this.files[k]} in ${path} has class ${describe(c)}, which is not in classes [${this.classes.map((x) => describe(x)).join(', ')}]; add it or remove the file`);
+      }
+      return label;
+    });
+  }
+
+  label() {
+    return `image_folder(${basename(this.path)})`;
+  }
+
+  get indexable() {
+    return true;
+  }
+
+  cardinality() {
+    return this.files.length;
+  }
+
+  async get(i) {
+    this.checkIndex(i);
+    const name = this.files[i];
+    const file = join(this.path, name);
+    const bytes = await readFile(file);
+    const { decodeImage } = await import('../tfjs/image.mjs');
+    const x = await decodeImage(bytes, { channels: this.channels, imageSize: this.imageSize, scale: this.scale, file });
+    if (this.labelMode === 'none') return x;
+    const label = this.labels[i];
+    if (this.labelMode === 'int') return [x, new NdArray('int32', [], Int32Array.of(label))];
+    const y = new Float32Array(this.classes.length);
+    y[label] = 1;
+    return [x, new NdArray('float32', [this.classes.length], y)];
+  }
+}

@@ -1,0 +1,32 @@
+// Source factories: each returns a Pipeline whose first stage is the source.
+import { Pipeline } from '../core/pipeline.mjs';
+import { CsvSource } from './csv.mjs';
+import { ImageFolderSource } from './image_folder.mjs';
+import { RangeSource } from './range.mjs';
+
+/**
+ * A CSV file as a stream of records (SPEC.md §3.1).
+ * @example
+ * const p = csv('xy.csv', { features: ['x'], label: 'y' }).batch(250);
+ */
+export function csv(path, options = {}) {
+  return new Pipeline(new CsvSource(path, options));
+}
+
+/**
+ * A folder of images with the class in each file name (SPEC.md §3.2).
+ * @example
+ * const p = imageFolder('photos', { imageSize: [64, 64], scale: true }).shuffle({ seed: 1 }).batch(32);
+ */
+export function imageFolder(path, options = {}) {
+  return new Pipeline(new ImageFolderSource(path, options));
+}
+
+/**
+ * int32 scalars 0..n-1 (SPEC.md §3.3).
+ * @example
+ * for await (const x of fromRange(3)) console.log(x.toList()); // 0 1 2
+ */
+export function fromRange(n) {
+  return new Pipeline(new RangeSource(n));
+}

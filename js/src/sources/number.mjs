@@ -1,0 +1,82 @@
+// Strict number grammar of SPEC.md §3.1, on bytes. Number() alone is too lax
+// ('' -> 0, '0x1A' -> 26, '1_0' -> NaN but 'Infinity' accepted), so the
+// grammar is checked here and only valid decimal text reaches Number().
+
+const SPACE = 0x20;
+const TAB = 0x09;
+const PLUS = 0x2b;
+const MINUS = 0x2d;
+const DOT = 0x2e;
+const ZERO = 0x30;
+const NINE = 0x39;
+
+function isDigit(c) {
+  return c >= ZERO && c <= NINE;
+}
+
+// Lower-case ASCII letters of the field [s, e) equal `word`?
+function wordIs(buf, s, e, word) {
+  if (e - s !== word.length) return false;
+  for (let k = 0; k < word.length; k++) {
+    if ((buf[s + k] | 0x20) !== word.charCodeAt(k)) return false;
+  }
+  return true;
+}
+
+/**
+ * Parses bytes buf[start, end) as a float64 (correctly rounded); returns
+ * undefined when the text breaks the grammar.
+ */
+export function parseNumber(buf, start, end) {
+  let s = start;
+  let e = end;
+  while (s < e && (buf[s] === SPACE || buf[s] === TAB)) s++;
+  while (e > s && (buf[e - 1] === SPACE || buf[e - 1] === TAB)) e--;
+  if (s === e) return undefined;
+  let p = s;
+  let negative = false;
+  if (buf[p] === PLUS || buf[p] === MINUS) {
+    negative = buf[p] === MINUS;
+    p++;
+  }
+  // Fast path: up to 15 plain digits are exact as a double.
+  let value = 0;
+  let intDigits = 0;
+  while (p < e && isDigit(buf[p])) {
+    value = value * 10 + (buf[p] - ZERO);
+    intDigits++;
+    p++;
+  }
+  if (p === e && intDigits > 0) {
+    if (intDigits <= 15) return negative ? -value : value;
+    return Number(buf.toString('latin1', s, e));
+  }
+  if (intDigits === 0 && p < e && buf[p] !== DOT) {
+    // Words: nan, inf, infinity (any case).
+    if (wordIs(buf, p, e, 'nan')) return NaN;
+    if (wordIs(buf, p, e, 'inf') || wordIs(buf, p, e, 'infinity')) return negative ? -Infinity : Infinity;
+    return undefined;
+  }
+  let fracDigits = 0;
+  if (p < e && buf[p] === DOT) {
+    p++;
+    while (p < e && isDigit(buf[p])) {
+      fracDigits++;
+      p++;
+    }
+  }
+  if (intDigits === 0 && fracDigits === 0) return undefined;
+  if (p < e && (buf[p] | 0x20) === 0x65) {
+    p++;
+    if (p < e && (buf[p] === PLUS || buf[p] === MINUS)) p++;
+    let expDigits = 0;
+    while (p < e && isDigit(buf[p])) {
+      expDigits++;
+      p++;
+    }
+    if (expDigits === 0) return undefined;
+  }
+  if (p !== e) return undefined;
+  // Valid decimal text; JS Number() accepts exactly this form and rounds correctly.
+  return Number(buf.toString('latin1', s, e));
+}

@@ -1,0 +1,26 @@
+// Lazy loading of tfjs-node: the core never imports it. SPEC.md §6 (SF_DEPENDENCY).
+import { plainError } from '../errors.mjs';
+
+let loading = null;
+
+/**
+ * Loads @tensorflow/tfjs-node once and returns its namespace.
+ * @returns {Promise<typeof import('@tensorflow/tfjs-node')>}
+ */
+export function loadTf() {
+  if (loading === null) {
+    loading = (async () => {
+      process.env.TF_CPP_MIN_LOG_LEVEL ??= '2';
+      try {
+        const mod = await import('@tensorflow/tfjs-node');
+        const tf = mod.default ?? mod;
+        if (tf.getBackend() !== 'tensorflow') await tf.setBackend('tensorflow');
+        return tf;
+      } catch (cause) {
+        loading = null;
+        throw plainError('SF_DEPENDENCY', `@tensorflow/tfjs-node cannot be loaded (${cause.message}); run \`make install\` to install it and build its native binding`, cause);
+      }
+    })();
+  }
+  return loading;
+}

@@ -1,0 +1,36 @@
+// Typed usage of the public surface, imported as a user would ('streamfit');
+// checked by `tsc --noEmit -p js/tsconfig.json` (tsconfig maps the name to index.d.ts).
+import { csv, fromRange, imageFolder, NdArray, Pipeline, permute, Prng, mix32, combine, digest, loadSpec, pipelineFromSpec, ERROR_CODES } from 'streamfit';
+import type { Record, StreamfitError, Spec } from 'streamfit';
+
+async function usage(): Promise<void> {
+  const p: Pipeline = csv('xy.csv', { features: ['x'], label: 'y', blockSize: 1 << 20 })
+    .shuffle({ bufferSize: 1000, seed: 7 })
+    .batch(250, { dropRemainder: false })
+    .prefetch(2);
+  for await (const batch of p.iterate(1)) {
+    const d: string = digest(batch);
+    void d;
+  }
+  const r = fromRange(10).shuffle({ seed: 1 }).map((x: NdArray<'int32'>) => new NdArray('float32', [], [x.data[0] / 2]), { name: 'half' });
+  const first: NdArray = await r.get(0, 0);
+  const n: number | null = r.cardinality();
+  const images = imageFolder('photos', { imageSize: [32, 32], scale: true, labelMode: 'categorical' });
+  const g = new Prng(42);
+  const words: number[] = g.state;
+  g.state = words;
+  const k: number = permute(3, 10, 7, 0) + g.below(5) + g.uniform() + mix32(1) + combine(1, 2);
+  const spec: Spec = loadSpec('spec.json');
+  const q: Pipeline = pipelineFromSpec(spec, '.');
+  const ds = await q.toTfData();
+  const codes: readonly string[] = ERROR_CODES;
+  const rec: Record = [first, { a: first }];
+  try {
+    fromRange(1).batch(0);
+  } catch (e) {
+    const err = e as StreamfitError;
+    if (err.code === 'SF_ARG') console.log(err.message);
+  }
+  void [n, images.summary(), k, ds, codes, rec];
+}
+void usage;

@@ -1,0 +1,98 @@
+// Runs every shared golden fixture (SPEC.md §7) against the Node package.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync, existsSync, statSync } from 'node:fs';
+import { join, dirname, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { mix32, combine, Prng, permute, pipelineFromSpec, digest } from '../../js/index.mjs';
+import { bufferShuffle } from '../../js/src/ops/shuffle.mjs';
+import { toValues } from '../../js/src/core/record.mjs';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'shared_fixtures');
+const VECTORS = join(ROOT, 'vectors');
+const CASES = join(ROOT, 'cases');
+
+function readJson(path) {
+  return JSON.parse(readFileSync(path, 'utf8'));
+}
+
+function walk(dir) {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir).sort().flatMap((name) => {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) return walk(p);
+    return name.endsWith('.json') ? [p] : [];
+  });
+}
+
+const vector = (name) => (existsSync(join(VECTORS, name)) ? readJson(join(VECTORS, name)) : null);
+
+test('vectors/prng.json', { skip: vector('prng.json') === null && 'not generated yet' }, () => {
+  const v = vector('prng.json');
+  for (const [x, out] of v.mix32) assert.equal(mix32(x), out, `mix32(${x})`);
+  for (const [h, w, out] of v.combine) assert.equal(combine(h, w), out, `combine(${h}, ${w})`);
+  for (const c of v.next_u32) {
+    const g = new Prng(c.seed);
+    assert.deepEqual(c.values.map(() => g.nextU32()), c.values, `next_u32 seed ${c.seed}`);
+  }
+  for (const c of v.below) {
+    const g = new Prng(c.seed);
+    assert.deepEqual(c.values.map(() => g.below(c.n)), c.values, `below seed ${c.seed} n ${c.n}`);
+  }
+  for (const c of v.uniform) {
+    const g = new Prng(c.seed);
+    assert.deepEqual(c.values.map(() => g.uniform()), c.values, `uniform seed ${c.seed}`);
+  }
+});
+
+test('vectors/permute.json', { skip: vector('permute.json') === null && 'not generated yet' }, () => {
+  for (const c of vector('permute.json').cases) {
+    const where = `n=${c.n} seed=${c.seed} epoch=${c.epoch}`;
+    if (c.order) assert.deepEqual(c.order.map((_, i) => permute(i, c.n, c.seed, c.epoch)), c.order, where);
+    for (const [i, out] of c.samples ?? []) assert.equal(permute(i, c.n, c.seed, c.epoch), out, `${where} i=${i}`);
+  }
+});
+
+test('vectors/buffer_shuffle.json', { skip: vector('buffer_shuffle.json') === null && 'not generated yet' }, async () => {
+  for (const c of vector('buffer_shuffle.json').cases) {
+    async function* input() {
+      for (let i = 0; i < c.n; i++) yield i;
+    }
+    const out = [];
+    for await (const x of bufferShuffle(input(), c.buffer_size, c.seed, c.epoch)) out.push(x);
+    assert.deepEqual(out, c.order, `n=${c.n} B=${c.buffer_size} seed=${c.seed} epoch=${c.epoch}`);
+  }
+});
+
+async function runEpoch(pipeline, epoch, expect) {
+  const out = [];
+  for await (const element of pipeline.iterate(epoch)) out.push(expect === 'digests' ? digest(element) : toValues(element));
+  return out;
+}
+
+for (const file of walk(CASES)) {
+  const name = relative(CASES, file);
+  test(`case ${name}`, async () => {
+    const c = readJson(file);
+    const baseDir = dirname(file);
+    if (c.expect === 'error') {
+      await assert.rejects(
+        async () => {
+          const p = pipelineFromSpec(c.spec, baseDir);
+          await runEpoch(p, 0, 'values');
+        },
+        (err) => {
+          assert.equal(err.code, c.error.code, `code (message: ${err.message})`);
+          for (const s of c.error.message_contains) assert.ok(err.message.includes(s), `message ${JSON.stringify(err.message)} should contain ${JSON.stringify(s)}`);
+          return true;
+        },
+      );
+      return;
+    }
+    const p = pipelineFromSpec(c.spec, baseDir);
+    for (const epoch of c.epochs) {
+      const got = await runEpoch(p, epoch, c.expect);
+      assert.deepEqual(got, c.expected[String(epoch)], `epoch ${epoch}`);
+    }
+  });
+}

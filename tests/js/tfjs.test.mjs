@@ -1,0 +1,155 @@
+// The tfjs edge: image decode, toTfData with fitDataset, model init, train CLI.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join, dirname, extname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { csv, fromRange, imageFolder, Prng, combine } from '../../js/index.mjs';
+import { loadTf } from '../../js/src/tfjs/load.mjs';
+import { decodeImage } from '../../js/src/tfjs/image.mjs';
+import { initialWeightValues } from '../../js/src/tfjs/model.mjs';
+import { tempDir, writeFile, collect } from './helpers.mjs';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const IMAGES = join(ROOT, 'shared_fixtures', 'data', 'images');
+let tf;
+let tmp;
+before(async () => {
+  tf = await loadTf();
+  tmp = tempDir();
+});
+after(() => tmp.cleanup());
+
+// A 2x2 RGB BMP (24-bit, bottom-up rows padded to 4 bytes), written by hand.
+function bmp2x2() {
+  const header = Buffer.alloc(54);
+  header.write('BM', 0, 'latin1');
+  header.writeUInt32LE(54 + 16, 2);
+  header.writeUInt32LE(54, 10);
+  header.writeUInt32LE(40, 14);
+  header.writeInt32LE(2, 18);
+  header.writeInt32LE(2, 22);
+  header.writeUInt16LE(1, 26);
+  header.writeUInt16LE(24, 28);
+  header.writeUInt32LE(16, 34);
+  // Bottom row first, pixels stored B, G, R. Top row: red, green; bottom row: blue, white.
+  const bottom = [255, 0, 0, 255, 255, 255, 0, 0];
+  const top = [0, 0, 255, 0, 255, 0, 0, 0];
+  return Buffer.concat([header, Buffer.from(bottom), Buffer.from(top)]);
+}
+
+test('decodes a hand-made BMP to the expected uint8 pixels; scale and same-size resize', async () => {
+  const img = await decodeImage(bmp2x2(), { channels: 3, imageSize: null, scale: false, file: 'x.bmp' });
+  assert.equal(img.dtype, 'uint8');
+  assert.deepEqual(img.shape, [2, 2, 3]);
+  assert.deepEqual(img.toList(), [[[255, 0, 0], [0, 255, 0]], [[0, 0, 255], [255, 255, 255]]]);
+  const scaled = await decodeImage(bmp2x2(), { channels: 3, imageSize: null, scale: true, file: 'x.bmp' });
+  assert.equal(scaled.dtype, 'float32');
+  assert.deepEqual(scaled.toList()[1][1], [1, 1, 1]);
+  assert.deepEqual(scaled.toList()[0][0], [1, 0, 0]);
+  // Resizing the 2x2 image to 2x2 with half-pixel centers reproduces the pixels (as float32).
+  const same = await decodeImage(bmp2x2(), { channels: 3, imageSize: [2, 2], scale: false, file: 'x.bmp' });
+  assert.equal(same.dtype, 'float32');
+  assert.deepEqual(same.toList(), img.toList());
+});
+
+test('decodes all five formats (JPEG, PNG, BMP, GIF, WebP) without leaking tensors', async () => {
+  const byExt = new Map();
+  for (const name of readdirSync(IMAGES).sort()) if (!byExt.has(extname(name))) byExt.set(extname(name), name);
+  assert.deepEqual([...byExt.keys()].sort(), ['.bmp', '.gif', '.jpg', '.png', '.webp']);
+  const before = tf.memory().numTensors;
+  for (const name of byExt.values()) {
+    const bytes = readFileSync(join(IMAGES, name));
+    const raw = await decodeImage(bytes, { channels: 3, imageSize: null, scale: false, file: name });
+    assert.equal(raw.dtype, 'uint8', name);
+    assert.equal(raw.shape.length, 3, name);
+    assert.equal(raw.shape[2], 3, name);
+    const resized = await decodeImage(bytes, { channels: 3, imageSize: [5, 7], scale: true, file: name });
+    assert.deepEqual(resized.shape, [5, 7, 3]);
+    assert.ok(resized.data.every((v) => v >= 0 && v <= 1));
+  }
+  assert.equal(tf.memory().numTensors, before);
+});
+
+test('undecodable bytes are SF_IMAGE_DECODE naming the file', async () => {
+  const dir = join(tmp.dir, 'imgs');
+  (await import('node:fs')).mkdirSync(dir);
+  writeFile(dir, 'cat_1.png', 'not an image');
+  writeFile(dir, '.hidden_1.png', 'ignored');
+  writeFile(dir, 'cat_2.txt', 'ignored');
+  const p = imageFolder(dir);
+  assert.equal(p.cardinality(), 1);
+  assert.equal(p.summary(), 'image_folder(imgs)');
+  await assert.rejects(() => collect(p), (e) => e.code === 'SF_IMAGE_DECODE' && e.message.includes('cat_1.png'));
+});
+
+test('toTfData feeds fitDataset; epoch k uses pipeline epoch k; numTensors stable across epochs', async () => {
+  const pipeline = csv(join(ROOT, 'shared_fixtures', 'data', 'xy.csv'), { features: ['x'], label: 'y' }).shuffle({ bufferSize: 100, seed: 1 }).batch(100);
+  const ds = await pipeline.toTfData();
+  const model = tf.sequential({ layers: [tf.layers.dense({ inputShape: [1], units: 1 })] });
+  model.compile({ loss: 'meanSquaredError', optimizer: tf.train.sgd(0.01) });
+  const counts = [];
+  const firstBatches = [];
+  await model.fitDataset(ds, {
+    epochs: 3,
+    verbose: 0,
+    callbacks: {
+      onEpochEnd: async () => {
+        counts.push(tf.memory().numTensors);
+      },
+    },
+  });
+  assert.equal(counts.length, 3);
+  assert.equal(counts[0], counts[1]);
+  assert.equal(counts[1], counts[2]);
+  // The next iterator read is the 4th: epoch 3 of the pipeline.
+  const it = await ds.iterator();
+  const { value } = await it.next();
+  const [want] = await collect(pipeline.take(1), 3);
+  firstBatches.push(value.xs.arraySync());
+  assert.deepEqual(firstBatches[0], want[0]);
+  tf.dispose(value);
+  model.dispose();
+});
+
+test('Glorot init: values within the limit, drawn in C order from combine(seed, TAG_INIT)', () => {
+  const [kernel, bias] = initialWeightValues(1, [{ shape: [2, 3], kind: 'kernel' }, { shape: [3], kind: 'bias' }]);
+  const limit = Math.sqrt(6 / 5);
+  const g = new Prng(combine(1, 0x696e6974));
+  const want = Array.from({ length: 6 }, () => Math.fround((g.uniform() * 2 - 1) * limit));
+  assert.deepEqual(Array.from(kernel), want);
+  assert.deepEqual(Array.from(bias), [0, 0, 0]);
+  assert.ok(want.every((v) => Math.abs(v) <= limit));
+});
+
+test('train CLI prints one line per epoch and writes the history', () => {
+  const spec = {
+    source: { type: 'csv', path: join(ROOT, 'shared_fixtures', 'data', 'xy.csv'), features: ['x'], label: 'y' },
+    ops: [{ op: 'batch', batch_size: 250 }],
+    model: { seed: 1, input_shape: [1], layers: [{ type: 'dense', units: 4, activation: 'relu' }, { type: 'dense', units: 1 }] },
+    train: { epochs: 3, loss: 'mse', optimizer: { type: 'adam', learning_rate: 0.01 } },
+  };
+  const specPath = writeFile(tmp.dir, 'train.json', JSON.stringify(spec));
+  const historyPath = join(tmp.dir, 'h.json');
+  const out = execFileSync(process.execPath, [join(ROOT, 'js', 'train.mjs'), specPath, '--epochs', '2', '--history', historyPath], { encoding: 'utf8' });
+  const lines = out.trim().split('\n');
+  assert.equal(lines.length, 2);
+  assert.match(lines[0], /^epoch 1\/2 {2}loss \d+\.\d{6} {2}1000 samples {2}\d+\.\d s {2}\d+ samples\/s$/);
+  const h = JSON.parse(readFileSync(historyPath, 'utf8'));
+  assert.equal(h.language, 'node');
+  assert.deepEqual(h.epochs.map((e) => [e.epoch, e.samples]), [[1, 1000], [2, 1000]]);
+  assert.match(h.initial_weights_digest, /^[0-9a-f]{64}$/);
+  assert.notEqual(h.initial_weights_digest, h.final_weights_digest);
+  const quiet = execFileSync(process.execPath, [join(ROOT, 'js', 'train.mjs'), specPath, '--epochs', '1', '--quiet'], { encoding: 'utf8' });
+  assert.equal(quiet, '');
+});
+
+test('fromRange pipeline to tfjs gives int32 tensors', async () => {
+  const ds = await fromRange(5).batch(5).toTfData();
+  const it = await ds.iterator();
+  const { value } = await it.next();
+  assert.equal(value.dtype, 'int32');
+  assert.deepEqual(value.arraySync(), [0, 1, 2, 3, 4]);
+  value.dispose();
+});
