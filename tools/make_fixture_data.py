@@ -107,7 +107,7 @@ def csvs():
         rows.append(",".join(fmt_num(g, g.uniform() * 10) for _ in range(3)))
     write(f"{ROOT}/noheader_crlf_bom.csv", b"\xef\xbb\xbf" + "\r\n".join(rows).encode())
 
-    write(f"{ROOT}/specials.csv", b"a,b\nnan,1\ninf,2\n-Infinity,3\nNaN,4\n1e39,5\n1e-50,6\n0.1,7\n")
+    write(f"{ROOT}/specials.csv", b"a,b\nnan,1\ninf,2\n-Infinity,3\nNaN,4\n1e39,5\n1e-50,6\n0.1,7\n-nan,8\n-0,9\n")
     write(f"{ROOT}/bad_columns.csv", b"a,b\n1,2\n3,4\n5,6,7\n8,9\n")
     write(f"{ROOT}/bad_number.csv", b"a,b\n1,2\n3,abc\n5,6\n")
     write(f"{ROOT}/bad_number_hex.csv", b"a,b\n1,2\n0x10,3\n")

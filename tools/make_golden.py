@@ -68,6 +68,8 @@ def parse_field(text, dtype, where):
     if not NUM.fullmatch(t):
         raise RefError("SF_CSV_NUMBER", f"{where}: {text!r} is not a number")
     v = float(t)
+    if v != v:
+        v = float("nan")  # SPEC §2.4: one canonical quiet NaN, sign dropped
     if dtype == "int32":
         if v != v or v in (float("inf"), float("-inf")) or v != int(v) or not -2**31 <= v < 2**31:
             raise RefError("SF_CSV_NUMBER", f"{where}: {text!r} is not an int32")

@@ -1,0 +1,20 @@
+// Time a spec's pipeline alone (no training) in Node: prints one JSON line.
+import path from 'node:path';
+import { loadSpec, pipelineFromSpec } from '../js/index.mjs';
+
+const [specPath, epochsArg] = process.argv.slice(2);
+const epochs = Number(epochsArg ?? 1);
+const spec = await loadSpec(specPath);
+const pipe = pipelineFromSpec(spec, path.dirname(path.resolve(specPath)));
+let records = 0, batches = 0;
+const t0 = process.hrtime.bigint();
+for (let e = 0; e < epochs; e++) {
+  for await (const batch of pipe.iterate(e)) {
+    let first = batch;
+    while (Array.isArray(first)) first = first[0];
+    records += first.shape[0];
+    batches += 1;
+  }
+}
+const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+console.log(JSON.stringify({ language: 'node', records, batches, seconds, records_per_s: records / seconds }));

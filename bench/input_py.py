@@ -1,0 +1,28 @@
+"""Time a spec's pipeline alone (no training) in Python: prints one JSON line."""
+import json
+import os
+import sys
+import time
+
+import streamfit
+
+
+def main(spec_path, epochs=1):
+    spec = streamfit.load_spec(spec_path)
+    pipe = streamfit.pipeline_from_spec(spec, os.path.dirname(os.path.abspath(spec_path)))
+    records = batches = 0
+    t0 = time.perf_counter()
+    for e in range(epochs):
+        for batch in pipe.iterate(e):
+            first = batch[0] if isinstance(batch, tuple) else batch
+            while isinstance(first, (tuple, list)):
+                first = first[0]
+            records += first.shape[0]
+            batches += 1
+    dt = time.perf_counter() - t0
+    print(json.dumps({"language": "python", "records": records, "batches": batches, "seconds": dt,
+                      "records_per_s": records / dt}))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], int(sys.argv[2]) if len(sys.argv) > 2 else 1)

@@ -1,0 +1,128 @@
+"""streamfit benchmark runner (`make bench`): prints figures, asserts nothing.
+
+Generates its own data under build/bench/ (sizes are options), then runs each
+case in its own process, `--repeats` times, and reports the median with the
+min-max range:
+  - CSV (x,y; batch 250): rows/s through the pipeline alone, and into fit
+    (Dense 16-8-1, MAE, SGD) -- Python and Node;
+  - images (flat folder, JPEG+WebP with labels in names, decoded and resized
+    with TF's kernels; batch 32): images/s alone, and into fit (small CNN).
+Writes bench/results/latest.json.
+"""
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+
+ROOT = os.path.normpath(os.path.join(os.path.dirname(__file__), ".."))
+PY = sys.executable
+ENV = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
+
+
+def node():
+    return os.environ.get("STREAMFIT_NODE") or shutil.which("node") or os.path.join(ROOT, ".venv", "bin", "node")
+
+
+def specs(data, size):
+    csv = {
+        "source": {"type": "csv", "path": os.path.join(data, "xy.csv"), "features": ["x"], "label": "y"},
+        "ops": [{"op": "batch", "batch_size": 250}, {"op": "prefetch", "buffer_size": 4}],
+        "model": {"seed": 1, "input_shape": [1], "layers": [
+            {"type": "dense", "units": 16, "activation": "relu"},
+            {"type": "dense", "units": 8, "activation": "relu"}, {"type": "dense", "units": 1}]},
+        "train": {"epochs": 1, "loss": "mae", "optimizer": {"type": "sgd", "learning_rate": 0.01}},
+    }
+    img = {
+        "source": {"type": "image_folder", "path": os.path.join(data, "shapes"),
+                   "image_size": [size, size], "scale": True},
+        "ops": [{"op": "shuffle", "seed": 1}, {"op": "batch", "batch_size": 32}, {"op": "prefetch", "buffer_size": 4}],
+        "model": {"seed": 1, "input_shape": [size, size, 3], "layers": [
+            {"type": "conv2d", "filters": 16, "kernel_size": 3, "activation": "relu"},
+            {"type": "max_pooling2d", "pool_size": 2},
+            {"type": "conv2d", "filters": 32, "kernel_size": 3, "activation": "relu"},
+            {"type": "max_pooling2d", "pool_size": 2},
+            {"type": "flatten"}, {"type": "dense", "units": 64, "activation": "relu"}, {"type": "dense", "units": 3}]},
+        "train": {"epochs": 1, "loss": "sparse_categorical_crossentropy",
+                  "optimizer": {"type": "sgd", "learning_rate": 0.01}},
+    }
+    out = {}
+    for name, spec in (("csv", csv), ("images", img)):
+        path = os.path.join(data, f"bench_{name}.json")
+        with open(path, "w") as f:
+            json.dump(spec, f, indent=1)
+        out[name] = path
+    return out
+
+
+def run_json(cmd):
+    p = subprocess.run(cmd, cwd=ROOT, env=ENV, capture_output=True, text=True)
+    if p.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed:\n{p.stderr[-3000:]}")
+    return json.loads(p.stdout.strip().splitlines()[-1])
+
+
+def alone(lang, spec):
+    if lang == "python":
+        r = run_json([PY, os.path.join("bench", "input_py.py"), spec])
+    else:
+        r = run_json([node(), os.path.join("bench", "input_js.mjs"), spec])
+    return r["records_per_s"], r["records"]
+
+
+def fit(lang, spec):
+    with tempfile.TemporaryDirectory() as tmp:
+        hist = os.path.join(tmp, "h.json")
+        if lang == "python":
+            cmd = [PY, "-m", "streamfit", "train", spec, "--quiet", "--history", hist]
+        else:
+            cmd = [node(), os.path.join("js", "train.mjs"), spec, "--quiet", "--history", hist]
+        p = subprocess.run(cmd, cwd=ROOT, env=ENV, capture_output=True, text=True)
+        if p.returncode != 0:
+            raise SystemExit(f"{' '.join(cmd)} failed:\n{p.stderr[-3000:]}")
+        h = json.load(open(hist))
+    e = h["epochs"][-1]
+    return e["samples"] / e["seconds"], e["samples"]
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--rows", type=int, default=1_000_000)
+    ap.add_argument("--images", type=int, default=2000)
+    ap.add_argument("--size", type=int, default=64)
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--out", default=os.path.join(ROOT, "bench", "results", "latest.json"))
+    args = ap.parse_args()
+    data = os.path.join(ROOT, "build", "bench")
+    subprocess.run([PY, os.path.join(ROOT, "tools", "make_demo_data.py"), data, "--rows", str(args.rows),
+                    "--images", str(args.images), "--size", str(args.size)], check=True)
+    sp = specs(data, args.size)
+    rows = []
+    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores; "
+          f"{args.rows} CSV rows, {args.images} images {args.size}x{args.size}; median of {args.repeats} (min-max)")
+    print(f"{'case':<28}{'median/s':>12}{'min':>12}{'max':>12}{'records':>10}")
+    for data_kind, unit in (("csv", "rows"), ("images", "img")):
+        for mode in ("alone", "fit"):
+            for lang in ("python", "node"):
+                runs = [(alone if mode == "alone" else fit)(lang, sp[data_kind]) for _ in range(args.repeats)]
+                rates = [r for r, _ in runs]
+                row = {"data": data_kind, "mode": mode, "language": lang, "unit": f"{unit}/s",
+                       "median": statistics.median(rates), "min": min(rates), "max": max(rates),
+                       "records": runs[0][1]}
+                rows.append(row)
+                name = f"{data_kind} {mode} {lang}"
+                print(f"{name:<28}{row['median']:>12,.0f}{row['min']:>12,.0f}{row['max']:>12,.0f}{row['records']:>10}",
+                      flush=True)
+    os.makedirs(os.path.dirname(args.out), exist_ok=True)
+    with open(args.out, "w") as f:
+        json.dump({"command": "make bench", "args": vars(args), "machine": platform.platform(),
+                   "cores": os.cpu_count(), "results": rows}, f, indent=1)
+    print(f"wrote {os.path.relpath(args.out, ROOT)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,137 @@
+"""``python -m streamfit inspect|train|crosscheck`` (SPEC §8).
+
+Example::
+
+    python -m streamfit inspect examples/csv_xy.json --batches 3 --json
+    python -m streamfit train examples/csv_xy.json --epochs 1 --history /tmp/h.json
+    python -m streamfit crosscheck examples/csv_xy.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from typing import Any, Sequence
+
+from .core.record import digest, element_spec
+from .core.stage import INFINITE
+from .errors import StreamfitError, raise_error
+
+
+def inspect_spec(path: str, batches: int = 5, epoch: int = 0) -> dict[str, Any]:
+    """The SPEC §8 inspect object for the spec file at ``path``.
+
+    Example::
+
+        inspect_spec("examples/csv_xy.json", batches=2)["batches"][0]["digest"]
+    """
+    from .core.args import as_int
+    from .spec import load_spec, pipeline_from_spec
+
+    batches = as_int(batches, "--batches", minimum=0)
+    pipe = pipeline_from_spec(load_spec(path))
+    n = pipe.cardinality()
+    if batches == 0 and n is INFINITE:
+        raise_error("SF_ARG", f"{pipe.summary()} never ends; pass --batches N with N >= 1")
+    spec: list[dict[str, Any]] = []
+    rows: list[dict[str, Any]] = []
+    it = pipe.iterate(epoch)
+    try:
+        for index, element in enumerate(it):
+            if index == 0:
+                spec = element_spec(element)
+            rows.append({"index": index, "digest": digest(element)})
+            if batches and index + 1 >= batches:
+                break
+    finally:
+        close = getattr(it, "close", None)
+        if close is not None:
+            close()
+    return {
+        "summary": pipe.summary(),
+        "cardinality": "infinite" if n is INFINITE else n,
+        "epoch": epoch,
+        "element_spec": spec,
+        "batches": rows,
+    }
+
+
+def _print_inspect(info: dict[str, Any]) -> None:
+    leaves = ", ".join(f"{leaf['dtype']} {leaf['shape']}" for leaf in info["element_spec"])
+    card = info["cardinality"]
+    print(f"summary:      {info['summary']}")
+    print(f"cardinality:  {'unknown' if card is None else card}")
+    print(f"epoch:        {info['epoch']}")
+    print(f"element_spec: {leaves or '(no elements)'}")
+    for row in info["batches"]:
+        print(f"  {row['index']:>6}  {row['digest']}")
+
+
+def _cmd_inspect(args: argparse.Namespace) -> int:
+    info = inspect_spec(args.spec, args.batches, args.epoch)
+    if args.json:
+        # Compact like JSON.stringify, so both languages print the same bytes.
+        print(json.dumps(info, separators=(",", ":"), ensure_ascii=False))
+    else:
+        _print_inspect(info)
+    return 0
+
+
+def _cmd_train(args: argparse.Namespace) -> int:
+    from .spec import load_spec
+    from .tf.train import train_spec
+
+    spec = load_spec(args.spec)
+    history = train_spec(spec, epochs=args.epochs, quiet=args.quiet)
+    if args.history:
+        with open(args.history, "w", encoding="utf-8") as f:
+            json.dump(history, f, indent=1)
+            f.write("\n")
+    if not args.quiet:
+        print(f"weights digest: initial {history['initial_weights_digest'][:16]}  "
+              f"final {history['final_weights_digest'][:16]}")
+    return 0
+
+
+def _cmd_crosscheck(args: argparse.Namespace) -> int:
+    from .crosscheck import crosscheck
+
+    return crosscheck(args.spec, epochs=args.epochs)
+
+
+def parser() -> argparse.ArgumentParser:
+    """The argument parser of ``python -m streamfit``."""
+    ap = argparse.ArgumentParser(prog="python -m streamfit", description="streamfit command-line tools")
+    sub = ap.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("inspect", help="print a spec's pipeline summary and batch digests")
+    p.add_argument("spec")
+    p.add_argument("--batches", type=int, default=5, help="how many elements (0 = all; default 5)")
+    p.add_argument("--epoch", type=int, default=0)
+    p.add_argument("--json", action="store_true", help="print one JSON object (SPEC §8)")
+    p.set_defaults(run=_cmd_inspect)
+    p = sub.add_parser("train", help="train a spec's model on its pipeline")
+    p.add_argument("spec")
+    p.add_argument("--epochs", type=int, default=None)
+    p.add_argument("--history", default=None, help="write the history JSON here")
+    p.add_argument("--quiet", action="store_true")
+    p.set_defaults(run=_cmd_train)
+    p = sub.add_parser("crosscheck", help="compare Python and Node on one spec")
+    p.add_argument("spec")
+    p.add_argument("--epochs", type=int, default=None)
+    p.set_defaults(run=_cmd_crosscheck)
+    return ap
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point; returns the exit status (2 on a streamfit error)."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    args = parser().parse_args(argv)
+    try:
+        return int(args.run(args))
+    except StreamfitError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:  # e.g. piped into `head`
+        return 0

@@ -1,0 +1,1 @@
+"""Core: records, digests and the pipeline object."""

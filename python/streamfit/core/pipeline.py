@@ -1,0 +1,153 @@
+"""The fluent ``Pipeline`` object. Its methods only build stages and forward.
+
+Example::
+
+    import streamfit as sf
+    pipe = sf.csv("xy.csv", label="y").shuffle(buffer_size=1000, seed=7).batch(250)
+    print(pipe)                 # csv(xy.csv) -> shuffle(buffer=1000, seed=7) -> batch(250)
+    for x, y in pipe.iterate(epoch=0):
+        ...
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Iterator
+
+from .args import as_u32
+from .stage import INFINITE, Cardinality, Stage
+from ..errors import raise_error
+
+
+class Pipeline:
+    """An immutable chain of stages; every method returns a new pipeline.
+
+    Example::
+
+        pipe = from_range(10).shuffle(seed=1).batch(4)
+        assert pipe.cardinality() == 3
+    """
+
+    INFINITE = INFINITE
+
+    def __init__(self, stage: Stage) -> None:
+        self._stage = stage
+
+    # -- fluent ops (SPEC §4.1); each only builds its stage -----------------
+    def map(self, fn: Callable[[Any], Any], name: str | None = None) -> "Pipeline":
+        """Apply ``fn`` to every record. Example: ``pipe.map(lambda r: r * 2)``."""
+        from ..ops.map import Map
+
+        return Pipeline(Map(self._stage, fn, name))
+
+    def filter(self, predicate: Callable[[Any], Any], name: str | None = None) -> "Pipeline":
+        """Keep records where ``predicate`` is true. Example: ``pipe.filter(lambda r: r % 2 == 0)``."""
+        from ..ops.filter import Filter
+
+        return Pipeline(Filter(self._stage, predicate, name))
+
+    def shuffle(self, buffer_size: int | None = None, seed: int | None = None,
+                reshuffle_each_iteration: bool = True) -> "Pipeline":
+        """Shuffle; no ``buffer_size`` = global (indexable upstream). Example: ``pipe.shuffle(seed=7)``."""
+        from ..ops.shuffle import Shuffle
+
+        return Pipeline(Shuffle(self._stage, buffer_size, seed, reshuffle_each_iteration))
+
+    def batch(self, batch_size: int, drop_remainder: bool = False) -> "Pipeline":
+        """Stack ``batch_size`` records per element. Example: ``pipe.batch(32)``."""
+        from ..ops.batch import Batch
+
+        return Pipeline(Batch(self._stage, batch_size, drop_remainder))
+
+    def take(self, count: int) -> "Pipeline":
+        """The first ``count`` records (``-1``: all). Example: ``pipe.take(10)``."""
+        from ..ops.take import Take
+
+        return Pipeline(Take(self._stage, count))
+
+    def skip(self, count: int) -> "Pipeline":
+        """All but the first ``count`` records. Example: ``pipe.skip(5)``."""
+        from ..ops.skip import Skip
+
+        return Pipeline(Skip(self._stage, count))
+
+    def repeat(self, count: int | None = None) -> "Pipeline":
+        """Repeat ``count`` times (``None``: forever), a new epoch each pass. Example: ``pipe.repeat(3)``."""
+        from ..ops.repeat import Repeat
+
+        return Pipeline(Repeat(self._stage, count))
+
+    def prefetch(self, buffer_size: int = 2) -> "Pipeline":
+        """Read ahead on a background thread. Example: ``pipe.prefetch(4)``."""
+        from ..ops.prefetch import Prefetch
+
+        return Pipeline(Prefetch(self._stage, buffer_size))
+
+    # -- reading ----------------------------------------------------------
+    def iterate(self, epoch: int = 0) -> Iterator[Any]:
+        """Records (or batches) of ``epoch`` (SPEC §1.7).
+
+        Example::
+
+            for x, y in pipe.iterate(epoch=1): ...
+        """
+        epoch = as_u32(epoch, "epoch")
+        return self._stage.iterate(epoch)
+
+    def __iter__(self) -> Iterator[Any]:
+        return self.iterate(0)
+
+    def cardinality(self) -> Cardinality:
+        """Element count: an ``int``, ``None`` (unknown) or ``Pipeline.INFINITE`` (SPEC §4.2).
+
+        Example::
+
+            from_range(10).batch(3).cardinality()   # 4
+        """
+        return self._stage.cardinality()
+
+    def __len__(self) -> int:
+        n = self.cardinality()
+        if n is None or n is INFINITE:
+            raise_error("SF_ARG", f"len() of {self.summary()} is {'unknown' if n is None else 'infinite'}; "
+                        "use cardinality() to test for that", kind="type")
+        return int(n)  # type: ignore[arg-type]
+
+    @property
+    def indexable(self) -> bool:
+        """True when ``get(i)`` works (SPEC §4.2). Example: ``from_range(3).indexable``."""
+        return self._stage.indexable
+
+    def get(self, i: int, epoch: int = 0) -> Any:
+        """Record ``i`` of ``epoch`` of an indexable pipeline. Example: ``pipe.get(0)``."""
+        if not self._stage.indexable:
+            raise_error("SF_ARG", f"{self.summary()} is not indexable (a stream or a batch/filter/"
+                        "repeat/prefetch/buffer shuffle sits in it); iterate it instead", kind="type")
+        return self._stage.get(i, as_u32(epoch, "epoch"))
+
+    def summary(self) -> str:
+        """Stages joined by `` -> `` (SPEC §4.4).
+
+        Example::
+
+            from_range(10).batch(4).summary()   # "range(10) -> batch(4)"
+        """
+        return " -> ".join(stage.label() for stage in self._stage.chain())
+
+    def __repr__(self) -> str:
+        return self.summary()
+
+    @property
+    def stages(self) -> list[Stage]:
+        """The stages from source to last (read-only view for adapters)."""
+        return self._stage.chain()
+
+    def to_tf(self) -> Any:
+        """A ``tf.data.Dataset`` of this pipeline; the k-th iterator runs epoch k (SPEC §1.7).
+
+        Example::
+
+            model.fit(pipe.to_tf(), epochs=3)
+        """
+        from ..tf.dataset import to_tf
+
+        return to_tf(self)

@@ -1,0 +1,89 @@
+"""The stage protocol every source and op implements, and cardinality values.
+
+A stage is one link of a pipeline: it knows its upstream, how to iterate an
+epoch (SPEC §1.7), its cardinality (SPEC §4.2) and, when indexable, how to
+fetch record ``i`` directly.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterator, Union
+
+from ..errors import raise_error
+
+
+class _Infinite:
+    """Cardinality of a pipeline that never ends (``repeat()``)."""
+
+    _instance: "_Infinite | None" = None
+
+    def __new__(cls) -> "_Infinite":
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "INFINITE"
+
+    def __reduce__(self) -> str:
+        return "INFINITE"
+
+
+INFINITE = _Infinite()
+"""Sentinel returned by ``Pipeline.cardinality()`` for an endless pipeline."""
+
+Cardinality = Union[int, None, _Infinite]
+
+
+class Stage:
+    """Base class: a source (``upstream is None``) or an op on ``upstream``."""
+
+    upstream: "Stage | None" = None
+
+    def label(self) -> str:
+        """This stage's part of the summary, e.g. ``batch(32)`` (SPEC §4.4)."""
+        raise NotImplementedError
+
+    def iterate(self, epoch: int) -> Iterator[Any]:
+        """Records of ``epoch``; the default walks ``get`` for indexable stages."""
+        if not self.indexable:
+            raise NotImplementedError
+        for i in range(self.length()):
+            yield self.get(i, epoch)
+
+    def cardinality(self) -> Cardinality:
+        """Number of records, ``None`` if unknown, ``INFINITE`` if endless."""
+        return None
+
+    @property
+    def indexable(self) -> bool:
+        """True when ``get(i, epoch)`` works (SPEC §4.2)."""
+        return False
+
+    def length(self) -> int:
+        """Number of records of an indexable stage."""
+        raise_error("SF_ARG", f"{self.label()} is not indexable")
+
+    def get(self, i: int, epoch: int) -> Any:
+        """Record ``i`` of ``epoch`` for an indexable stage."""
+        raise_error("SF_ARG", f"{self.label()} is not indexable; iterate it instead")
+
+    def chain(self) -> list["Stage"]:
+        """Stages from the source to this one."""
+        out: list[Stage] = []
+        node: Stage | None = self
+        while node is not None:
+            out.append(node)
+            node = node.upstream
+        return out[::-1]
+
+
+def check_index(stage: Stage, i: int) -> int:
+    """``i`` as an int in ``[0, stage.length())``, else ``SF_ARG``."""
+    from .args import as_int
+
+    n = stage.length()
+    i = as_int(i, "index")
+    if not 0 <= i < n:
+        raise_error("SF_ARG", f"index {i} is outside [0, {n}) for {stage.label()}")
+    return i

@@ -1,0 +1,1 @@
+"""Transform layer: one stage class per op (SPEC §4.1)."""

@@ -1,0 +1,194 @@
+"""Built-in map functions and filter predicates usable from spec files (SPEC §4.3).
+
+Each factory validates its arguments and returns a plain function on records.
+Maps act on ``x`` unless ``on="y"``; a record is ``(x, y)`` or ``x`` alone.
+"""
+
+from __future__ import annotations
+
+import numbers
+from typing import Any, Callable
+
+import numpy as np
+
+from ..core.args import as_int
+from ..core.record import flatten, map_structure
+from ..errors import raise_error
+
+Record = Any
+
+
+def _number(value: object, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise_error("SF_ARG", f"{name} must be a number, got {value!r}", kind="type")
+    return float(value)
+
+
+def _operand(value: object, name: str) -> np.ndarray:
+    """A float32 number, or a list with one number per position of the last axis (SPEC §4.3)."""
+    if isinstance(value, (list, tuple)):
+        if not value:
+            raise_error("SF_ARG", f"{name} must be a number or a non-empty list of numbers, got []")
+        return np.array([_number(v, name) for v in value], dtype=np.float64).astype(np.float32)
+    return np.array(_number(value, name), dtype=np.float64).astype(np.float32)
+
+
+def _fits(a: np.ndarray, v: np.ndarray, fn_name: str) -> None:
+    if v.ndim and (a.ndim == 0 or a.shape[-1] != v.shape[0]):
+        raise_error("SF_ARG", f"map({fn_name}): a list of {v.shape[0]} values needs a last axis of that "
+                    f"length, but the leaf has shape {list(a.shape)}")
+
+
+def _on_part(fn_name: str, on: str) -> Callable[[Callable[[np.ndarray], np.ndarray]], Callable[[Record], Record]]:
+    """Apply a leaf function to every leaf of ``x`` (or ``y``) of a pair, or of a bare record."""
+    if on not in ("x", "y"):
+        raise_error("SF_ARG", f"map({fn_name}): on must be \"x\" or \"y\", got {on!r}")
+
+    def leaves(tree: Record, leaf_fn: Callable[[np.ndarray], np.ndarray]) -> Record:
+        return map_structure(lambda a: np.asarray(leaf_fn(np.asarray(a))), tree)
+
+    def wrap(leaf_fn: Callable[[np.ndarray], np.ndarray]) -> Callable[[Record], Record]:
+        def apply(record: Record) -> Record:
+            if isinstance(record, tuple) and len(record) == 2:
+                x, y = record
+                return (leaves(x, leaf_fn), y) if on == "x" else (x, leaves(y, leaf_fn))
+            if on == "y":
+                raise_error("SF_ARG", f"map({fn_name}, on=\"y\"): records have no label y; "
+                            "drop on=\"y\" or give the source a label")
+            return leaves(record, leaf_fn)
+
+        apply.__name__ = fn_name
+        return apply
+
+    return wrap
+
+
+def divide(value: float | list[float], on: str = "x") -> Callable[[Record], Record]:
+    """``x / value`` in float32 (SPEC §4.3 ``divide``); ``value`` may be a list per last-axis position.
+
+    Example::
+
+        pipe.map(divide(255.0))
+    """
+    v = _operand(value, "divide value")
+
+    def leaf(a: np.ndarray) -> np.ndarray:
+        _fits(a, v, "divide")
+        return a.astype(np.float32) / v
+
+    return _on_part("divide", on)(leaf)
+
+
+def normalize(mean: float | list[float], std: float | list[float], on: str = "x"
+              ) -> Callable[[Record], Record]:
+    """``(x - mean) / std`` in float32, each step rounded (SPEC §4.3 ``normalize``).
+
+    ``mean`` and ``std`` may be lists with one entry per position of the last axis.
+
+    Example::
+
+        pipe.map(normalize(0.5, 0.25))
+        pipe.map(normalize([0.1, 0.2, 0.3], [1.0, 2.0, 3.0]))   # per channel
+    """
+    m = _operand(mean, "normalize mean")
+    s = _operand(std, "normalize std")
+
+    def leaf(a: np.ndarray) -> np.ndarray:
+        _fits(a, m, "normalize")
+        _fits(a, s, "normalize")
+        return (a.astype(np.float32) - m) / s
+
+    return _on_part("normalize", on)(leaf)
+
+
+def one_hot(depth: int, on: str = "x") -> Callable[[Record], Record]:
+    """Integer leaf to a float32 one-hot of length ``depth`` (SPEC §4.3 ``one_hot``).
+
+    Example::
+
+        pipe.map(one_hot(10, on="y"))
+    """
+    d = as_int(depth, "one_hot depth", minimum=1)
+
+    def leaf(a: np.ndarray) -> np.ndarray:
+        if not np.issubdtype(a.dtype, np.integer):
+            raise_error("SF_ARG", f"map(one_hot) needs an integer leaf, got {a.dtype.name}; "
+                        "read the label as int32 (label_dtype=\"int32\") or cast it first")
+        if a.size and (a.min() < 0 or a.max() >= d):
+            bad = a[(a < 0) | (a >= d)].flat[0]
+            raise_error("SF_ARG", f"map(one_hot): value {int(bad)} is outside [0, {d}); "
+                        "raise depth or fix the labels")
+        return (a[..., None] == np.arange(d)).astype(np.float32)
+
+    return _on_part("one_hot", on)(leaf)
+
+
+def cast(dtype: str, on: str = "x") -> Callable[[Record], Record]:
+    """Convert to ``float32`` or ``int32``; float to int truncates toward zero.
+
+    A float that is not finite or falls outside int32 is ``SF_ARG``.
+
+    Example::
+
+        pipe.map(cast("int32", on="y"))
+    """
+    if dtype not in ("float32", "int32"):
+        raise_error("SF_ARG", f"map(cast): dtype must be \"float32\" or \"int32\", got {dtype!r}")
+
+    def leaf(a: np.ndarray) -> np.ndarray:
+        if dtype == "float32":
+            return a.astype(np.float32)
+        if np.issubdtype(a.dtype, np.floating):
+            t = np.trunc(a.astype(np.float64))
+            if not np.all(np.isfinite(t)) or (t.size and (t.min() < -2**31 or t.max() > 2**31 - 1)):
+                raise_error("SF_ARG", "map(cast, int32): a value is not finite or is outside the "
+                            "int32 range; filter it first (filter finite) or scale it")
+            return t.astype(np.int32)
+        return a.astype(np.int32)
+
+    return _on_part("cast", on)(leaf)
+
+
+def label_in(values: list[Any]) -> Callable[[Record], bool]:
+    """Keep records whose scalar label ``y`` is one of ``values`` (SPEC §4.3).
+
+    For records without a label (``x`` alone, e.g. ``range``) the record itself is tested.
+
+    Example::
+
+        pipe.filter(label_in([0, 1]))
+    """
+    if not isinstance(values, (list, tuple)):
+        raise_error("SF_ARG", f"filter(label_in): values must be a list, got {values!r}", kind="type")
+    allowed = [_number(v, "label_in value") for v in values]
+
+    def label_in(record: Record) -> bool:
+        # SPEC §4.3: the label is y, or the record itself when it is one scalar leaf (e.g. range).
+        y = np.asarray(record[1] if isinstance(record, tuple) and len(record) == 2 else record)
+        if y.shape != ():
+            raise_error("SF_ARG", f"filter(label_in) needs a scalar label, got shape {list(y.shape)}")
+        v = y.item()
+        return any(v == a for a in allowed)
+
+    return label_in
+
+
+def finite() -> Callable[[Record], bool]:
+    """Keep records whose every float value of ``x`` is finite (SPEC §4.3).
+
+    Example::
+
+        pipe.filter(finite())
+    """
+
+    def finite(record: Record) -> bool:
+        x = record[0] if isinstance(record, tuple) and len(record) == 2 else record
+        return all(bool(np.all(np.isfinite(a))) for a in flatten(x) if np.issubdtype(a.dtype, np.floating))
+
+    return finite
+
+
+MAPS: dict[str, Callable[..., Callable[[Record], Record]]] = {
+    "divide": divide, "normalize": normalize, "one_hot": one_hot, "cast": cast,
+}
+FILTERS: dict[str, Callable[..., Callable[[Record], bool]]] = {"label_in": label_in, "finite": finite}

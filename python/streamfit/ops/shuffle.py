@@ -1,0 +1,111 @@
+"""``shuffle``: buffer shuffle for streams, keyed permutation for indexables.
+
+SPEC §1.5 (buffer) and §1.6 (global). The seed is fixed when the stage is
+built; a drawn seed is reported in the summary so a run can be repeated.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+from ..core.args import as_int
+from ..core.stage import Cardinality, Stage
+from ..errors import raise_error
+from ..order.permute import permute, permute_many
+from ..order.prng import TAG_SHUF, Prng, combine
+from ..order.seed import resolve_seed
+
+_CHUNK = 1 << 16
+
+
+def buffer_shuffle(records: Iterator[Any], buffer_size: int, seed: int, epoch: int) -> Iterator[Any]:
+    """SPEC §1.5 verbatim: a buffer of ``buffer_size`` records, slots drawn by ``below``.
+
+    Example::
+
+        list(buffer_shuffle(iter(range(10)), 4, seed=7, epoch=0))
+    """
+    g = Prng(combine(combine(seed, TAG_SHUF), epoch))
+    buf: list[Any] = []
+    for x in records:
+        if len(buf) < buffer_size:
+            buf.append(x)
+            continue
+        j = g.below(buffer_size)
+        out = buf[j]
+        buf[j] = x
+        yield out
+    while buf:
+        j = g.below(len(buf))
+        out = buf[j]
+        buf[j] = buf[-1]
+        buf.pop()
+        yield out
+
+
+class Shuffle(Stage):
+    """Shuffle records: ``buffer_size=None`` means global (needs an indexable upstream).
+
+    Example::
+
+        Shuffle(upstream, buffer_size=1000, seed=7)
+    """
+
+    def __init__(self, upstream: Stage, buffer_size: int | None = None, seed: int | None = None,
+                 reshuffle_each_iteration: bool = True) -> None:
+        self.upstream = upstream
+        if buffer_size is not None:
+            buffer_size = as_int(buffer_size, "shuffle buffer_size", minimum=1)
+        elif not upstream.indexable:
+            raise_error(
+                "SF_SHUFFLE_BUFFER",
+                f"shuffle() without buffer_size needs an indexable upstream, but "
+                f"{upstream.label()} is a stream; set buffer_size (e.g. shuffle(buffer_size=10000), "
+                "ideally the dataset size) or shuffle before ops that make it a stream",
+            )
+        if not isinstance(reshuffle_each_iteration, bool):
+            raise_error("SF_ARG", "shuffle reshuffle_each_iteration must be true or false, "
+                        f"got {reshuffle_each_iteration!r}", kind="type")
+        self.buffer_size = buffer_size
+        self.seed, self.drawn = resolve_seed(seed, "shuffle seed")
+        self.reshuffle = reshuffle_each_iteration
+
+    def label(self) -> str:
+        kind = "global" if self.buffer_size is None else f"buffer={self.buffer_size}"
+        drawn = " (drawn)" if self.drawn else ""
+        return f"shuffle({kind}, seed={self.seed}{drawn})"
+
+    def _epoch(self, epoch: int) -> int:
+        return epoch if self.reshuffle else 0
+
+    def iterate(self, epoch: int) -> Iterator[Any]:
+        if self.buffer_size is not None:
+            yield from buffer_shuffle(self.upstream.iterate(epoch), self.buffer_size, self.seed,
+                                      self._epoch(epoch))
+            return
+        n = self.upstream.length()
+        get = self.upstream.get
+        for start in range(0, n, _CHUNK):
+            idx = permute_many(range(start, min(n, start + _CHUNK)), n, self.seed, self._epoch(epoch))
+            for j in idx.tolist():
+                yield get(j, epoch)
+
+    def cardinality(self) -> Cardinality:
+        return self.upstream.cardinality()
+
+    @property
+    def indexable(self) -> bool:
+        return self.buffer_size is None
+
+    def length(self) -> int:
+        if self.buffer_size is not None:
+            return super().length()
+        return self.upstream.length()
+
+    def get(self, i: int, epoch: int) -> Any:
+        if self.buffer_size is not None:
+            return super().get(i, epoch)
+        from ..core.stage import check_index
+
+        i = check_index(self, i)
+        return self.upstream.get(permute(i, self.length(), self.seed, self._epoch(epoch)), epoch)

@@ -1,0 +1,1 @@
+"""Order layer: pure integer functions that decide which record comes next (SPEC §1)."""

@@ -1,0 +1,1 @@
+"""Source layer: records from disk or from a range (SPEC §3)."""

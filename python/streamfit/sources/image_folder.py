@@ -1,0 +1,161 @@
+"""Image folder source with labels in file names (SPEC §3.2); indexable.
+
+The listing and the labels are fixed when the source is built; pixels are
+decoded on demand by ``get(i)`` through TensorFlow's kernels (``tf/image.py``).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from typing import Any
+
+import numpy as np
+
+from ..core.args import as_int
+from ..core.pipeline import Pipeline
+from ..core.stage import Cardinality, Stage, check_index
+from ..errors import raise_error
+
+DEFAULT_EXTENSIONS = ("jpg", "jpeg", "png", "bmp", "gif", "webp")
+_LABEL_MODES = ("int", "categorical", "none")
+
+
+def _utf8(name: str) -> bytes:
+    return name.encode("utf-8", errors="surrogateescape")
+
+
+def list_images(folder: str, extensions: tuple[str, ...]) -> list[str]:
+    """File names with an allowed extension, dotfiles and sub-folders left out, sorted by UTF-8 bytes.
+
+    Example::
+
+        list_images("data/images", ("png",))   # ["circle_0003.png", ...]
+    """
+    names = []
+    for entry in os.scandir(folder):
+        name = entry.name
+        if name.startswith(".") or "." not in name or not entry.is_file():
+            continue
+        if name.rsplit(".", 1)[1].lower() in extensions:
+            names.append(name)
+    return sorted(names, key=_utf8)
+
+
+class ImageFolderSource(Stage):
+    """Decoded images of one folder, labelled by a regex group of the file name."""
+
+    def __init__(self, path: str, pattern: str = "^([^_]+)_", classes: list[str] | None = None,
+                 label_mode: str = "int", channels: int = 3, image_size: list[int] | None = None,
+                 scale: bool = False, extensions: list[str] | None = None) -> None:
+        self.path = os.fspath(path)
+        self.name = os.path.basename(os.path.normpath(self.path))
+        if not os.path.exists(self.path):
+            raise_error("SF_FILE_NOT_FOUND", f"image_folder: folder {self.path!r} does not exist; check the "
+                        "path (relative paths in a spec resolve against the spec file's folder)")
+        if not os.path.isdir(self.path):
+            raise_error("SF_ARG", f"image_folder: {self.path!r} is a file, not a folder")
+        if label_mode not in _LABEL_MODES:
+            raise_error("SF_ARG", f"image_folder label_mode must be one of {', '.join(_LABEL_MODES)}, "
+                        f"got {label_mode!r}")
+        self.channels = as_int(channels, "image_folder channels", 0, 4)
+        if self.channels == 2:
+            raise_error("SF_ARG", "image_folder channels must be 0, 1, 3 or 4, got 2")
+        self.size = None
+        if image_size is not None:
+            if not isinstance(image_size, (list, tuple)) or len(image_size) != 2:
+                raise_error("SF_ARG", f"image_folder image_size must be [height, width], got {image_size!r}")
+            self.size = (as_int(image_size[0], "image_size height", 1), as_int(image_size[1], "image_size width", 1))
+        if not isinstance(scale, bool):
+            raise_error("SF_ARG", f"image_folder scale must be true or false, got {scale!r}", kind="type")
+        self.label_mode, self.scale = label_mode, scale
+        exts = DEFAULT_EXTENSIONS if extensions is None else extensions
+        self.extensions = tuple(str(e).lower().lstrip(".") for e in exts)
+
+        try:
+            regex = re.compile(pattern)
+        except (re.error, TypeError) as exc:
+            raise_error("SF_ARG", f"image_folder pattern {pattern!r} is not a valid regex ({exc})")
+        if regex.groups != 1:
+            raise_error("SF_ARG", f"image_folder pattern {pattern!r} must have exactly one capture group, "
+                        f"it has {regex.groups}")
+        self.files = list_images(self.path, self.extensions)
+        if not self.files:
+            raise_error("SF_EMPTY_SOURCE", f"image_folder: {self.path} has no image files with extensions "
+                        f"{', '.join(self.extensions)}; check the path and the extensions option")
+        found = []
+        for name in self.files:
+            m = regex.search(name)
+            if m is None or m.group(1) is None:
+                raise_error("SF_IMAGE_LABEL", f"image_folder: file name {name!r} in {self.path} does not match "
+                            f"the pattern {pattern!r}; rename the file or change the pattern")
+            found.append(m.group(1))
+        if classes is None:
+            self.classes = sorted(set(found), key=_utf8)
+        else:
+            if not isinstance(classes, (list, tuple)) or not all(isinstance(c, str) for c in classes):
+                raise_error("SF_ARG", f"image_folder classes must be a list of strings, got {classes!r}",
+                            kind="type")
+            self.classes = list(classes)
+        index = {c: k for k, c in enumerate(self.classes)}
+        for name, c in zip(self.files, found):
+            if c not in index:
+                raise_error("SF_IMAGE_LABEL", f"image_folder: file {name!r} has class {c!r}, which is not in "
+                            f"classes {self.classes!r}; add it to classes or move the file")
+        self.labels = [index[c] for c in found]
+
+    def label(self) -> str:
+        return f"image_folder({self.name})"
+
+    def cardinality(self) -> Cardinality:
+        return len(self.files)
+
+    @property
+    def indexable(self) -> bool:
+        return True
+
+    def length(self) -> int:
+        return len(self.files)
+
+    def get(self, i: int, epoch: int) -> Any:
+        from ..tf import image
+
+        i = check_index(self, i)
+        name = self.files[i]
+        full = os.path.join(self.path, name)
+        with open(full, "rb") as f:
+            contents = f.read()
+        try:
+            x = image.decode(contents, self.channels)
+        except Exception as exc:
+            if getattr(exc, "code", None) == "SF_DEPENDENCY":
+                raise
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise_error("SF_IMAGE_DECODE", f"image_folder: cannot decode {name!r} in {self.path} ({first}); "
+                        "replace or remove the file")
+        if self.size is not None:
+            x = image.resize(x, *self.size)
+        if self.scale:
+            x = x.astype(np.float32) / np.float32(255)
+        if self.label_mode == "none":
+            return x
+        k = self.labels[i]
+        if self.label_mode == "int":
+            return x, np.array(k, dtype=np.int32)
+        y = np.zeros(len(self.classes), dtype=np.float32)
+        y[k] = 1
+        return x, y
+
+
+def image_folder(path: str, pattern: str = "^([^_]+)_", classes: list[str] | None = None,
+                 label_mode: str = "int", channels: int = 3, image_size: list[int] | None = None,
+                 scale: bool = False, extensions: list[str] | None = None) -> Pipeline:
+    """Images of a folder, labelled from their file names (SPEC §3.2).
+
+    Example::
+
+        pipe = image_folder("shapes/", image_size=[32, 32], scale=True).shuffle(seed=1).batch(32)
+        # records: (float32 [32, 32, 3], int32 label)
+    """
+    return Pipeline(ImageFolderSource(path, pattern, classes, label_mode, channels, image_size, scale,
+                                      extensions))

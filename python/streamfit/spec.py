@@ -1,0 +1,140 @@
+"""Spec files (SPEC §5): load, validate strictly, build the pipeline.
+
+Example::
+
+    spec = load_spec("examples/csv_xy.json")
+    pipe = pipeline_from_spec(spec)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+from .core.pipeline import Pipeline
+from .errors import raise_error
+from .ops import builtins
+from .spec_schema import (FILTER_ARGS, LAYERS, MAP_ARGS, MODEL, OPS, OPTIMIZERS, SOURCES, TOP, TRAIN,
+                          check_choice, check_object)
+
+
+def validate_spec(spec: Any) -> dict[str, Any]:
+    """Check a spec dict's structure (unknown/missing keys, JSON types); ``SF_SPEC`` if wrong.
+
+    Example::
+
+        validate_spec({"source": {"type": "range", "n": 5}, "ops": []})
+    """
+    check_object(spec, TOP, "the spec (top level)")
+    src = spec["source"]
+    kind = check_choice(src, "type", SOURCES, "source", "source type")
+    check_object(src, SOURCES[kind], "source", fixed=("type",), what=f" (a {kind} source)")
+    for k, op in enumerate(spec.get("ops", [])):
+        where = f"ops[{k}]"
+        name = check_choice(op, "op", OPS, where, "op") if isinstance(op, dict) else None
+        if name is None:
+            raise_error("SF_SPEC", f"spec: {where} must be an object like {{\"op\": \"batch\", ...}}",
+                        kind="type")
+        extra: dict[str, Any] = {}
+        if name == "map":
+            fn = check_choice(op, "fn", MAP_ARGS, where, "map function")
+            extra = MAP_ARGS[fn]
+        elif name == "filter":
+            pred = check_choice(op, "predicate", FILTER_ARGS, where, "filter predicate")
+            extra = FILTER_ARGS[pred]
+        check_object(op, {**OPS[name], **extra}, where, fixed=("op",), what=f" (a {name} op)")
+    if "model" in spec:
+        model = spec["model"]
+        check_object(model, MODEL, "model")
+        for k, layer in enumerate(model["layers"]):
+            where = f"model.layers[{k}]"
+            kind = check_choice(layer, "type", LAYERS, where, "layer type") if isinstance(layer, dict) \
+                else raise_error("SF_SPEC", f"spec: {where} must be an object", kind="type")
+            check_object(layer, LAYERS[kind], where, fixed=("type",), what=f" (a {kind} layer)")
+    if "train" in spec:
+        train = spec["train"]
+        check_object(train, TRAIN, "train")
+        opt = train["optimizer"]
+        kind = check_choice(opt, "type", OPTIMIZERS, "train.optimizer", "optimizer")
+        check_object(opt, OPTIMIZERS[kind], "train.optimizer", fixed=("type",), what=f" ({kind})")
+    return spec
+
+
+def load_spec(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """Read and validate a JSON spec file; relative source paths become relative to its folder.
+
+    Example::
+
+        spec = load_spec("examples/csv_xy.json")
+        spec["source"]["path"]   # now joined with "examples/"
+    """
+    path = os.fspath(path)
+    if not os.path.isfile(path):
+        raise_error("SF_FILE_NOT_FOUND", f"spec file {path!r} does not exist")
+    with open(path, "rb") as f:
+        raw = f.read()
+    try:
+        spec = json.loads(raw.decode("utf-8-sig"))
+    except UnicodeDecodeError as exc:
+        raise_error("SF_SPEC", f"spec {path} is not UTF-8 text ({exc})")
+    except json.JSONDecodeError as exc:
+        raise_error("SF_SPEC", f"spec {path}, line {exc.lineno} column {exc.colno}: invalid JSON "
+                    f"({exc.msg}); fix the syntax")
+    try:
+        validate_spec(spec)
+    except Exception as exc:
+        if hasattr(exc, "code") and hasattr(exc, "detail"):
+            exc.args = (f"[{exc.code}] {path}: {exc.detail}",)  # name the file too
+        raise
+    resolved = dict(spec, source=dict(spec["source"]))
+    if "path" in resolved["source"]:
+        resolved["source"]["path"] = os.path.join(os.path.dirname(os.path.abspath(path)),
+                                                  resolved["source"]["path"])
+    return resolved
+
+
+def _source(src: dict[str, Any], base_dir: str) -> Pipeline:
+    args = {k: v for k, v in src.items() if k != "type"}
+    if "path" in args:
+        args["path"] = os.path.join(base_dir, args["path"])
+    if src["type"] == "csv":
+        from .sources.csv import csv
+
+        return csv(**args)
+    if src["type"] == "image_folder":
+        from .sources.image_folder import image_folder
+
+        return image_folder(**args)
+    from .sources.range import from_range
+
+    return from_range(args["n"])
+
+
+def _op(pipe: Pipeline, op: dict[str, Any]) -> Pipeline:
+    name = op["op"]
+    args = {k: v for k, v in op.items() if k != "op"}
+    if name == "map":
+        fn = args.pop("fn")
+        return pipe.map(builtins.MAPS[fn](**args), name=fn)
+    if name == "filter":
+        pred = args.pop("predicate")
+        return pipe.filter(builtins.FILTERS[pred](**args), name=pred)
+    method = getattr(pipe, name)
+    return method(**args)
+
+
+def pipeline_from_spec(spec: dict[str, Any], base_dir: str | os.PathLike[str] = ".") -> Pipeline:
+    """Build the pipeline of a spec dict (``source`` + ``ops``); paths resolve against ``base_dir``.
+
+    Example::
+
+        pipe = pipeline_from_spec({"source": {"type": "range", "n": 10},
+                                   "ops": [{"op": "batch", "batch_size": 4}]})
+        pipe.summary()   # "range(10) -> batch(4)"
+    """
+    validate_spec(spec)
+    pipe = _source(spec["source"], os.fspath(base_dir))
+    for op in spec.get("ops", []):
+        pipe = _op(pipe, op)
+    return pipe

@@ -1,0 +1,117 @@
+"""Cross-language checks: the Python and Node CLIs, run on the same specs, agree.
+
+Each check runs both real command-line tools (`python -m streamfit ...` and
+`node js/...mjs ...`) as a user would, and compares their outputs.
+"""
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+ROOT = os.path.normpath(os.path.join(os.path.dirname(__file__), "..", ".."))
+EXAMPLES = sorted(
+    os.path.join(ROOT, "examples", f) for f in os.listdir(os.path.join(ROOT, "examples"))
+    if f.endswith(".json") and not f.startswith("demo_")
+)
+ENV = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
+
+
+def node():
+    exe = os.environ.get("STREAMFIT_NODE") or shutil.which("node") or os.path.join(ROOT, ".venv", "bin", "node")
+    return exe
+
+
+def run(cmd, check=True):
+    p = subprocess.run(cmd, cwd=ROOT, env=ENV, capture_output=True, text=True, timeout=600)
+    if check and p.returncode != 0:
+        raise AssertionError(f"{' '.join(cmd)} exited {p.returncode}\nstdout:\n{p.stdout}\nstderr:\n{p.stderr}")
+    return p
+
+
+def py_cli(*args, check=True):
+    return run([sys.executable, "-m", "streamfit", *args], check)
+
+
+def js_cli(script, *args, check=True):
+    return run([node(), os.path.join("js", script), *args], check)
+
+
+def reseeded(spec_path, seed, tmp_path):
+    """A copy of a spec with every shuffle seed set to `seed` and absolute source paths."""
+    spec = json.load(open(spec_path))
+    src = spec["source"]
+    src["path"] = os.path.normpath(os.path.join(os.path.dirname(spec_path), src["path"]))
+    for op in spec.get("ops", []):
+        if op["op"] == "shuffle":
+            op["seed"] = seed
+    out = tmp_path / f"{os.path.basename(spec_path)[:-5]}_{seed}.json"
+    out.write_text(json.dumps(spec))
+    return str(out)
+
+
+def test_there_are_examples_for_both_sources():
+    types = {json.load(open(p))["source"]["type"] for p in EXAMPLES}
+    assert {"csv", "image_folder"} <= types
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=os.path.basename)
+@pytest.mark.parametrize("seed", [0, 7, 123456789, 2**32 - 1])
+def test_inspect_json_identical(example, seed, tmp_path):
+    spec = reseeded(example, seed, tmp_path)
+    py = json.loads(py_cli("inspect", spec, "--json", "--batches", "0").stdout)
+    js = json.loads(js_cli("inspect.mjs", spec, "--json", "--batches", "0").stdout)
+    assert py == js
+    assert py["cardinality"] is None or len(py["batches"]) == py["cardinality"]
+    assert len(py["batches"]) > 1
+    assert len({b["digest"] for b in py["batches"]}) == len(py["batches"])
+
+
+def test_epochs_differ_and_agree(tmp_path):
+    spec = reseeded(os.path.join(ROOT, "examples", "image_folder.json"), 5, tmp_path)
+    outs = {}
+    for e in ("0", "1"):
+        py = json.loads(py_cli("inspect", spec, "--json", "--batches", "0", "--epoch", e).stdout)
+        js = json.loads(js_cli("inspect.mjs", spec, "--json", "--batches", "0", "--epoch", e).stdout)
+        assert py == js
+        outs[e] = [b["digest"] for b in py["batches"]]
+    assert outs["0"] != outs["1"]
+
+
+@pytest.mark.parametrize("case", ["csv_columns", "csv_number", "image_decode", "global_shuffle_on_stream"])
+def test_cli_errors_same_code(case, tmp_path):
+    path = os.path.join(ROOT, "shared_fixtures", "cases", "errors", case + ".json")
+    c = json.load(open(path))
+    spec = c["spec"]
+    spec["source"]["path"] = os.path.normpath(os.path.join(os.path.dirname(path), spec["source"]["path"]))
+    f = tmp_path / "spec.json"
+    f.write_text(json.dumps(spec))
+    py = py_cli("inspect", str(f), "--batches", "0", check=False)
+    js = js_cli("inspect.mjs", str(f), "--batches", "0", check=False)
+    code = c["error"]["code"]
+    assert py.returncode != 0 and js.returncode != 0
+    assert code in py.stderr, py.stderr
+    assert code in js.stderr, js.stderr
+
+
+def test_training_agrees(tmp_path):
+    spec = os.path.join(ROOT, "examples", "csv_xy.json")
+    hp, hj = tmp_path / "py.json", tmp_path / "js.json"
+    py_cli("train", spec, "--epochs", "2", "--quiet", "--history", str(hp))
+    js_cli("train.mjs", spec, "--epochs", "2", "--quiet", "--history", str(hj))
+    py, js = json.loads(hp.read_text()), json.loads(hj.read_text())
+    assert (py["language"], js["language"]) == ("python", "node")
+    assert py["initial_weights_digest"] == js["initial_weights_digest"]
+    assert [e["samples"] for e in py["epochs"]] == [e["samples"] for e in js["epochs"]] == [1000, 1000]
+    for a, b in zip(py["epochs"], js["epochs"]):
+        assert abs(a["loss"] - b["loss"]) <= 1e-4 * max(1.0, abs(a["loss"])), (a, b)
+    assert py["epochs"][1]["loss"] < py["epochs"][0]["loss"]
+
+
+def test_crosscheck_command(tmp_path):
+    spec = os.path.join(ROOT, "examples", "csv_xy.json")
+    p = py_cli("crosscheck", spec, "--epochs", "1")
+    assert "DIFFERENT" not in p.stdout
+    assert p.stdout.count("equal") >= 20  # 1000 rows / batch 50

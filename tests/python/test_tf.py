@@ -1,0 +1,180 @@
+"""Image folder source and the TensorFlow adapter: to_tf + model.fit, initial weights, train."""
+
+import json
+import math
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from streamfit import StreamfitError, csv, image_folder
+from streamfit.cli import main
+from streamfit.order.prng import TAG_INIT, Prng, combine
+
+tf = pytest.importorskip("tensorflow")
+keras = tf.keras
+
+
+@pytest.fixture()
+def shapes(tmp_path):
+    folder = tmp_path / "shapes"
+    folder.mkdir()
+    rng = np.random.RandomState(0)  # test data only; not an ordering decision
+    for i, cls in enumerate(["b", "a", "c", "a", "b", "c"]):
+        arr = rng.randint(0, 255, size=(6 + i, 5, 3), dtype=np.uint8)
+        Image.fromarray(arr).save(folder / f"{cls}_{i}.png")
+    Image.fromarray(np.full((4, 4, 3), 200, np.uint8)).save(folder / "a_9.jpg", quality=95)
+    (folder / ".hidden.png").write_bytes(b"junk")
+    (folder / "notes.txt").write_text("ignored")
+    (folder / "sub").mkdir()
+    return folder
+
+
+def test_image_folder_listing_labels_and_pixels(shapes):
+    pipe = image_folder(str(shapes))
+    src = pipe.stages[0]
+    assert src.files == ["a_1.png", "a_3.png", "a_9.jpg", "b_0.png", "b_4.png", "c_2.png", "c_5.png"]
+    assert src.classes == ["a", "b", "c"] and pipe.cardinality() == 7 and pipe.indexable
+    assert repr(pipe) == "image_folder(shapes)"
+    x, y = pipe.get(3)
+    png = np.asarray(Image.open(shapes / "b_0.png"))
+    assert x.dtype.name == "uint8" and np.array_equal(x, png) and y.dtype.name == "int32" and int(y) == 1
+    xs = [r for r in image_folder(str(shapes), label_mode="none", channels=1, extensions=["png"])]
+    assert len(xs) == 6 and xs[0].shape[-1] == 1
+
+
+def test_image_folder_resize_scale_categorical(shapes):
+    pipe = image_folder(str(shapes), image_size=[3, 2], scale=True, label_mode="categorical")
+    x, y = pipe.get(0)
+    assert x.dtype.name == "float32" and x.shape == (3, 2, 3) and 0 <= x.min() and x.max() <= 1
+    assert y.tolist() == [1.0, 0.0, 0.0]
+    raw = image_folder(str(shapes), image_size=[3, 2]).get(0)[0]
+    assert raw.dtype.name == "float32" and np.array_equal(x, raw / np.float32(255))
+
+
+def test_image_folder_errors(shapes, tmp_path):
+    with pytest.raises(StreamfitError) as e:
+        image_folder(str(shapes), classes=["a", "b"])
+    assert e.value.code == "SF_IMAGE_LABEL" and "c_2.png" in str(e.value)
+    (shapes / "nolabel.png").write_bytes((shapes / "a_1.png").read_bytes())
+    with pytest.raises(StreamfitError) as e:
+        image_folder(str(shapes))
+    assert e.value.code == "SF_IMAGE_LABEL" and "nolabel.png" in str(e.value)
+    (shapes / "nolabel.png").unlink()
+    (shapes / "a_0.png").write_bytes(b"not an image")
+    with pytest.raises(StreamfitError) as e:
+        image_folder(str(shapes)).get(0)
+    assert e.value.code == "SF_IMAGE_DECODE" and "a_0.png" in str(e.value)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(StreamfitError) as e:
+        image_folder(str(empty))
+    assert e.value.code == "SF_EMPTY_SOURCE" and "empty" in str(e.value)
+    with pytest.raises(StreamfitError) as e:
+        image_folder(str(tmp_path / "missing"))
+    assert e.value.code == "SF_FILE_NOT_FOUND"
+    with pytest.raises(StreamfitError) as e:
+        image_folder(str(shapes), pattern="^(a)(b)")
+    assert e.value.code == "SF_ARG"
+
+
+def test_to_tf_feeds_fit_for_an_image_pipeline(shapes):
+    pipe = image_folder(str(shapes), image_size=[8, 8], scale=True).shuffle(seed=1).batch(3)
+    ds = pipe.to_tf()
+    assert ds.element_spec[0].shape.as_list() == [None, 8, 8, 3] and int(ds.cardinality()) == 3
+    model = keras.Sequential([keras.Input((8, 8, 3)), keras.layers.Conv2D(2, 3), keras.layers.Flatten(),
+                              keras.layers.Dense(3)])
+    model.compile(loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), optimizer="sgd")
+    hist = model.fit(ds, epochs=2, verbose=0, shuffle=False)
+    assert len(hist.history["loss"]) == 2 and all(math.isfinite(v) for v in hist.history["loss"])
+
+
+def test_to_tf_feeds_fit_for_a_csv_pipeline_and_each_iterator_is_a_new_epoch(tmp_path):
+    path = tmp_path / "xy.csv"
+    path.write_text("x,y\n" + "".join(f"{i / 10},{i / 5}\n" for i in range(40)))
+    pipe = csv(str(path), label="y").shuffle(buffer_size=40, seed=2).batch(16)
+    ds = pipe.to_tf()
+    assert ds.element_spec[0].shape.as_list() == [None, 1] and ds.element_spec[1].shape.as_list() == [None]
+    first = [b[1].numpy().tolist() for b in ds]
+    second = [b[1].numpy().tolist() for b in ds]
+    # the to_tf peek used epoch 0 outside tf.data, so the iterators run epochs 0 and 1
+    assert first == [b[1].tolist() for b in pipe.iterate(0)]
+    assert second == [b[1].tolist() for b in pipe.iterate(1)]
+    model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
+    model.compile(loss="mse", optimizer="sgd")
+    hist = model.fit(ds, epochs=2, verbose=0, shuffle=False)
+    assert len(hist.history["loss"]) == 2
+
+
+def test_initial_weights_follow_spec_5_1():
+    from streamfit.tf.model import build_model
+
+    spec = {"seed": 9, "input_shape": [4, 4, 1], "layers": [
+        {"type": "conv2d", "filters": 2, "kernel_size": 3}, {"type": "flatten"}, {"type": "dense", "units": 3}]}
+    model, seed, drawn = build_model(spec)
+    assert (seed, drawn) == (9, False)
+    kernel, bias, dense, dbias = model.get_weights()
+    assert kernel.shape == (3, 3, 1, 2) and dense.shape == (8, 3)
+    # hand-written SPEC §5.1 loop, layer by layer, C order
+    g = Prng(combine(9, TAG_INIT))
+    lim = math.sqrt(6 / (9 * 1 + 9 * 2))
+    want = [np.float32((g.uniform() * 2 - 1) * lim) for _ in range(18)]
+    assert kernel.ravel().tolist() == [float(w) for w in want]
+    lim = math.sqrt(6 / (8 + 3))
+    want = [np.float32((g.uniform() * 2 - 1) * lim) for _ in range(24)]
+    assert dense.ravel().tolist() == [float(w) for w in want]
+    assert not bias.any() and not dbias.any()
+    again, _, _ = build_model(spec)
+    assert all(np.array_equal(a, b) for a, b in zip(model.get_weights(), again.get_weights()))
+
+
+def test_train_cli_writes_history(tmp_path, capsys):
+    data = tmp_path / "xy.csv"
+    data.write_text("x,y\n" + "".join(f"{i / 10},{i / 5}\n" for i in range(30)))
+    spec = tmp_path / "s.json"
+    spec.write_text(json.dumps({
+        "source": {"type": "csv", "path": "xy.csv", "features": ["x"], "label": "y"},
+        "ops": [{"op": "batch", "batch_size": 8}],
+        "model": {"seed": 1, "input_shape": [1], "layers": [{"type": "dense", "units": 1}]},
+        "train": {"epochs": 2, "loss": "mse", "optimizer": {"type": "sgd", "learning_rate": 0.01}}}))
+    hist_path = tmp_path / "h.json"
+    assert main(["train", str(spec), "--history", str(hist_path), "--epochs", "2"]) == 0
+    lines = [ln for ln in capsys.readouterr().out.splitlines() if ln.startswith("epoch")]
+    assert len(lines) == 2 and lines[0].startswith("epoch 1/2  loss ") and "  30 samples  " in lines[0]
+    assert lines[0].endswith(" samples/s")
+    hist = json.loads(hist_path.read_text())
+    assert hist["language"] == "python" and [e["epoch"] for e in hist["epochs"]] == [1, 2]
+    assert [e["samples"] for e in hist["epochs"]] == [30, 30]
+    assert len(hist["initial_weights_digest"]) == 64 and hist["final_weights_digest"] != hist["initial_weights_digest"]
+    # epoch loss = batch-size-weighted mean of batch losses: check epoch 1 by replaying it by hand
+    from streamfit.tf.model import build_model
+
+    model, _, _ = build_model({"seed": 1, "input_shape": [1], "layers": [{"type": "dense", "units": 1}]})
+    opt = keras.optimizers.SGD(learning_rate=0.01)
+    xs = np.array([float(f"{i / 10}") for i in range(30)], np.float32).reshape(-1, 1)
+    ys = np.array([float(f"{i / 5}") for i in range(30)], np.float32)
+    total = 0.0
+    for s in range(0, 30, 8):
+        x, y = xs[s:s + 8], ys[s:s + 8]
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_mean(tf.square(model(x)[:, 0] - y))
+        grads = tape.gradient(loss, model.trainable_weights)
+        opt.apply_gradients(zip(grads, model.trainable_weights))
+        total += float(loss) * len(y)
+    assert hist["epochs"][0]["loss"] == pytest.approx(total / 30, rel=1e-5)
+
+
+def test_steps_per_epoch_cuts_each_pipeline_epoch(tmp_path):
+    from streamfit.tf.train import train_spec
+
+    data = tmp_path / "xy.csv"
+    data.write_text("x,y\n" + "".join(f"{i},{i}\n" for i in range(20)))
+    spec = {"source": {"type": "csv", "path": str(data), "label": "y"},
+            "ops": [{"op": "batch", "batch_size": 4}],
+            "model": {"seed": 1, "input_shape": [1], "layers": [{"type": "dense", "units": 1}]},
+            "train": {"epochs": 3, "steps_per_epoch": 2, "loss": "mae",
+                      "optimizer": {"type": "sgd", "learning_rate": 1e-30}}}
+    hist = train_spec(spec, quiet=True)
+    # (almost) no learning: each epoch sees the same first 2 batches (8 samples) of its own epoch
+    assert [e["samples"] for e in hist["epochs"]] == [8, 8, 8]
+    assert hist["epochs"][0]["loss"] == hist["epochs"][2]["loss"]
