@@ -98,7 +98,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
 def _cmd_crosscheck(args: argparse.Namespace) -> int:
     from .crosscheck import crosscheck
 
-    return crosscheck(args.spec, epochs=args.epochs)
+    return crosscheck(args.spec, epochs=args.epochs, show_all=args.all)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -120,18 +120,19 @@ def parser() -> argparse.ArgumentParser:
     p = sub.add_parser("crosscheck", help="compare Python and Node on one spec")
     p.add_argument("spec")
     p.add_argument("--epochs", type=int, default=None)
+    p.add_argument("--all", action="store_true", help="print every element row, not only the first and any that differ")
     p.set_defaults(run=_cmd_crosscheck)
     return ap
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point; returns the exit status (2 on a streamfit error)."""
+    """Entry point; returns the exit status (SPEC §8: 1 on a streamfit error, 2 on bad usage)."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     args = parser().parse_args(argv)
     try:
         return int(args.run(args))
     except StreamfitError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
+        print(f"error {err.code}: {err.detail}", file=sys.stderr)
+        return 1
     except BrokenPipeError:  # e.g. piped into `head`
         return 0

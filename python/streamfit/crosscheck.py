@@ -96,8 +96,15 @@ def _mark(same: bool) -> str:
     return "equal" if same else "DIFFERENT"
 
 
-def report(py: dict, node: dict, py_hist: dict, node_hist: dict, out: Any = None) -> int:
-    """Print the side-by-side table; return 1 if any digest differs, else 0."""
+SHOWN_ROWS = 10
+
+
+def report(py: dict, node: dict, py_hist: dict, node_hist: dict, out: Any = None, show_all: bool = False) -> int:
+    """Print the side-by-side table; return 1 if any digest differs, else 0.
+
+    Rows beyond the first ``SHOWN_ROWS`` are folded into one line unless they
+    differ (or ``show_all``); the counts line always covers every element.
+    """
     out = sys.stdout if out is None else out
     bad = False
     w = lambda s="": print(s, file=out)  # noqa: E731
@@ -110,12 +117,20 @@ def report(py: dict, node: dict, py_hist: dict, node_hist: dict, out: Any = None
     pb, nb = py.get("batches", []), node.get("batches", [])
     w()
     w(f"{'element':>7}  {'python digest':<20}  {'node digest':<20}  result")
-    for i in range(max(len(pb), len(nb))):
+    n = max(len(pb), len(nb))
+    hidden = 0
+    for i in range(n):
         a = pb[i]["digest"] if i < len(pb) else "-"
         b = nb[i]["digest"] if i < len(nb) else "-"
         same = a == b
         bad |= not same
-        w(f"{i:>7}  {a[:20]:<20}  {b[:20]:<20}  {_mark(same)}")
+        if show_all or not same or i < SHOWN_ROWS or i == n - 1:
+            if hidden:
+                w(f"{'':>7}  ... {hidden} more rows, all equal (--all shows every row)")
+                hidden = 0
+            w(f"{i:>7}  {a[:20]:<20}  {b[:20]:<20}  {_mark(same)}")
+        else:
+            hidden += 1
     w(f"elements: python {len(pb)}, node {len(nb)}; digests {_mark(not bad)}")
     if py_hist:
         w()
@@ -142,11 +157,11 @@ def report(py: dict, node: dict, py_hist: dict, node_hist: dict, out: Any = None
     return 1 if bad else 0
 
 
-def crosscheck(spec_path: str, epochs: int | None = None) -> int:
+def crosscheck(spec_path: str, epochs: int | None = None, show_all: bool = False) -> int:
     """Run both languages on ``spec_path`` and print the comparison; 1 if a digest differs.
 
     Example::
 
         sys.exit(crosscheck("examples/csv_xy.json", epochs=1))
     """
-    return report(*run_both(spec_path, epochs))
+    return report(*run_both(spec_path, epochs), show_all=show_all)
