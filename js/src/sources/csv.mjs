@@ -1,11 +1,12 @@
 // CSV source: a stream of records read in blocks with constant memory. SPEC.md §3.1.
 import { open } from 'node:fs/promises';
-import { statSync, openSync, readSync, closeSync } from 'node:fs';
+import { openSync, readSync, closeSync } from 'node:fs';
 import { basename } from 'node:path';
 import { Stage } from '../ops/stage.mjs';
 import { NdArray } from '../core/ndarray.mjs';
 import { parseNumber } from './number.mjs';
-import { checkInt, plainError, rangeError, typeError, describe } from '../errors.mjs';
+import { checkInt, rangeError, typeError, describe } from '../errors.mjs';
+import { requirePath } from './path.mjs';
 
 const NL = 0x0a;
 const CR = 0x0d;
@@ -133,16 +134,7 @@ export class CsvSource extends Stage {
    */
   constructor(path, { header = true, features = null, label = null, delimiter = ',', dtype = 'float32', labelDtype = 'float32', blockSize = 4 << 20 } = {}) {
     super(null);
-    if (typeof path !== 'string') throw typeError('SF_ARG', `csv(path): path must be a string, got ${describe(path)}`);
-    let st;
-    try {
-      st = statSync(path);
-    } catch {
-      st = null;
-    }
-    if (st === null || !st.isFile()) {
-      throw plainError('SF_FILE_NOT_FOUND', `csv: file ${path} does not exist or is not a file; check the path (relative paths in a spec resolve against the spec file's folder)`);
-    }
+    requirePath(path, 'csv', 'file');
     if (typeof header !== 'boolean') throw typeError('SF_ARG', `csv({header}) must be true or false, got ${describe(header)}`);
     if (typeof delimiter !== 'string' || delimiter.length !== 1 || delimiter.charCodeAt(0) > 127 || delimiter === '\n' || delimiter === '\r') {
       throw rangeError('SF_ARG', `csv({delimiter}) must be one ASCII character, got ${describe(delimiter)}`);

@@ -6,6 +6,7 @@ import { Stage } from '../ops/stage.mjs';
 import { NdArray } from '../core/ndarray.mjs';
 import { compareUtf8 } from '../core/record.mjs';
 import { plainError, rangeError, typeError, describe, checkInt } from '../errors.mjs';
+import { requirePath } from './path.mjs';
 
 const DEFAULT_EXTENSIONS = ['jpg', 'jpeg', 'png', 'bmp', 'gif', 'webp'];
 const LABEL_MODES = ['int', 'categorical', 'none'];
@@ -33,16 +34,7 @@ export class ImageFolderSource extends Stage {
    */
   constructor(path, { pattern = '^([^_]+)_', classes = null, labelMode = 'int', channels = 3, imageSize = null, scale = false, extensions = DEFAULT_EXTENSIONS } = {}) {
     super(null);
-    if (typeof path !== 'string') throw typeError('SF_ARG', `imageFolder(path): path must be a string, got ${describe(path)}`);
-    let st = null;
-    try {
-      st = statSync(path);
-    } catch {
-      st = null;
-    }
-    if (st === null || !st.isDirectory()) {
-      throw plainError('SF_FILE_NOT_FOUND', `imageFolder: folder ${path} does not exist or is not a folder; check the path (relative paths in a spec resolve against the spec file's folder)`);
-    }
+    requirePath(path, 'imageFolder', 'folder');
     if (typeof pattern !== 'string') throw typeError('SF_ARG', `imageFolder({pattern}) must be a string, got ${describe(pattern)}`);
     if (!LABEL_MODES.includes(labelMode)) throw rangeError('SF_ARG', `imageFolder({labelMode}) must be one of ${LABEL_MODES.join(', ')}, got ${describe(labelMode)}`);
     checkInt(channels, 'imageFolder({channels})', 0, 4);
