@@ -38,7 +38,7 @@ const LAYERS = {
 };
 
 const TOP = { keys: { source: 'object', ops: 'array', model: 'object', train: 'object' }, required: ['source'] };
-const MODEL = { keys: { seed: 'any', input_shape: 'array', layers: 'array' }, required: ['seed', 'input_shape', 'layers'] };
+const MODEL = { keys: { seed: 'any', input_shape: 'array', layers: 'array' }, required: ['input_shape', 'layers'] };
 const TRAIN = { keys: { epochs: 'number', loss: 'string', optimizer: 'object', steps_per_epoch: 'number?', metrics: 'array' }, required: ['epochs', 'loss', 'optimizer'] };
 const OPTIMIZERS = {
   sgd: { keys: { type: 'string', learning_rate: 'number', momentum: 'number' }, required: ['learning_rate'] },

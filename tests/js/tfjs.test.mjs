@@ -134,15 +134,27 @@ test('train CLI prints one line per epoch and writes the history', () => {
   const historyPath = join(tmp.dir, 'h.json');
   const out = execFileSync(process.execPath, [join(ROOT, 'js', 'train.mjs'), specPath, '--epochs', '2', '--history', historyPath], { encoding: 'utf8' });
   const lines = out.trim().split('\n');
-  assert.equal(lines.length, 2);
-  assert.match(lines[0], /^epoch 1\/2 {2}loss \d+\.\d{6} {2}1000 samples {2}\d+\.\d s {2}\d+ samples\/s$/);
+  assert.equal(lines.length, 5);
+  assert.equal(lines[0], 'pipeline  csv(xy.csv) -> batch(250)');
+  assert.equal(lines[1], 'model     13 parameters, seed=1'); // dense 1->4 (8) + 4->1 (5)
+  assert.match(lines[2], /^epoch 1\/2 {2}loss \d+\.\d{6} {2}1000 samples {2}\d+\.\d s {2}\d+ samples\/s$/);
+  assert.match(lines[4], /^weights digest: initial [0-9a-f]{16} {2}final [0-9a-f]{16}$/);
   const h = JSON.parse(readFileSync(historyPath, 'utf8'));
   assert.equal(h.language, 'node');
+  assert.equal(h.pipeline, 'csv(xy.csv) -> batch(250)');
+  assert.equal(h.model_seed, 1);
   assert.deepEqual(h.epochs.map((e) => [e.epoch, e.samples]), [[1, 1000], [2, 1000]]);
   assert.match(h.initial_weights_digest, /^[0-9a-f]{64}$/);
   assert.notEqual(h.initial_weights_digest, h.final_weights_digest);
   const quiet = execFileSync(process.execPath, [join(ROOT, 'js', 'train.mjs'), specPath, '--epochs', '1', '--quiet'], { encoding: 'utf8' });
   assert.equal(quiet, '');
+  // a missing model seed and an unseeded shuffle are drawn and both reach the run log
+  delete spec.model.seed;
+  spec.ops.unshift({ op: 'shuffle', buffer_size: 10 });
+  const drawnPath = writeFile(tmp.dir, 'drawn.json', JSON.stringify(spec));
+  const drawn = execFileSync(process.execPath, [join(ROOT, 'js', 'train.mjs'), drawnPath, '--epochs', '1'], { encoding: 'utf8' }).split('\n');
+  assert.match(drawn[0], /^pipeline {2}csv\(xy\.csv\) -> shuffle\(buffer=10, seed=\d+ \(drawn\)\) -> batch\(250\)$/);
+  assert.match(drawn[1], /^model {5}13 parameters, seed=\d+ \(drawn\)$/);
 });
 
 test('fromRange pipeline to tfjs gives int32 tensors', async () => {

@@ -2,6 +2,7 @@
 
 import json
 import math
+import re
 
 import numpy as np
 import pytest
@@ -139,8 +140,12 @@ def test_train_cli_writes_history(tmp_path, capsys):
         "train": {"epochs": 2, "loss": "mse", "optimizer": {"type": "sgd", "learning_rate": 0.01}}}))
     hist_path = tmp_path / "h.json"
     assert main(["train", str(spec), "--history", str(hist_path), "--epochs", "2"]) == 0
-    lines = [ln for ln in capsys.readouterr().out.splitlines() if ln.startswith("epoch")]
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "pipeline  csv(xy.csv) -> batch(8)"
+    assert out[1] == "model     2 parameters, seed=1"  # dense 1->1: kernel + bias
+    lines = [ln for ln in out if ln.startswith("epoch")]
     assert len(lines) == 2 and lines[0].startswith("epoch 1/2  loss ") and "  30 samples  " in lines[0]
+    assert out[-1].startswith("weights digest: initial ")
     assert lines[0].endswith(" samples/s")
     hist = json.loads(hist_path.read_text())
     assert hist["language"] == "python" and [e["epoch"] for e in hist["epochs"]] == [1, 2]
@@ -178,3 +183,18 @@ def test_steps_per_epoch_cuts_each_pipeline_epoch(tmp_path):
     # (almost) no learning: each epoch sees the same first 2 batches (8 samples) of its own epoch
     assert [e["samples"] for e in hist["epochs"]] == [8, 8, 8]
     assert hist["epochs"][0]["loss"] == hist["epochs"][2]["loss"]
+
+
+def test_train_cli_reports_drawn_seeds(tmp_path, capsys):
+    data = tmp_path / "xy.csv"
+    data.write_text("x,y\n" + "".join(f"{i / 10},{i / 5}\n" for i in range(30)))
+    spec = tmp_path / "s.json"
+    spec.write_text(json.dumps({
+        "source": {"type": "csv", "path": "xy.csv", "features": ["x"], "label": "y"},
+        "ops": [{"op": "shuffle", "buffer_size": 10}, {"op": "batch", "batch_size": 8}],
+        "model": {"input_shape": [1], "layers": [{"type": "dense", "units": 1}]},
+        "train": {"epochs": 1, "loss": "mse", "optimizer": {"type": "sgd", "learning_rate": 0.01}}}))
+    assert main(["train", str(spec)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert re.fullmatch(r"pipeline  csv\(xy\.csv\) -> shuffle\(buffer=10, seed=\d+ \(drawn\)\) -> batch\(8\)", out[0])
+    assert re.fullmatch(r"model     2 parameters, seed=\d+ \(drawn\)", out[1])

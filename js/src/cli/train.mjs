@@ -11,9 +11,12 @@ export async function main(argv) {
   const epochs = intOption(values.epochs, '--epochs', undefined, USAGE);
   if (epochs === 0) fail(`--epochs must be >= 1\n${USAGE}`, 2);
   const spec = loadSpec(specPath);
+  const print = values.quiet ? undefined : (line) => process.stdout.write(`${line}\n`);
   const history = await trainSpec(spec, {
     epochs,
-    onEpoch: values.quiet ? undefined : (entry, total) => process.stdout.write(`${epochLine(entry, total)}\n`),
+    log: print,
+    onEpoch: print && ((entry, total) => print(epochLine(entry, total))),
   });
   if (values.history) writeFileSync(values.history, `${JSON.stringify(history, null, 1)}\n`);
+  if (print) print(`weights digest: initial ${history.initial_weights_digest.slice(0, 16)}  final ${history.final_weights_digest.slice(0, 16)}`);
 }

@@ -1,7 +1,7 @@
 // tfjs-layers model from a spec (SPEC.md §5.1) with initial weights drawn
 // from our PRNG, and losses/optimizers of SPEC.md §5.2.
 import { Prng, combine, TAG_INIT } from '../order/prng.mjs';
-import { checkSeed } from '../order/seed.mjs';
+import { checkSeed, resolveSeed } from '../order/seed.mjs';
 import { NdArray } from '../core/ndarray.mjs';
 import { digest } from '../core/record.mjs';
 import { rangeError } from '../errors.mjs';
@@ -75,20 +75,23 @@ export function initialWeightValues(seed, weights) {
 
 /**
  * A compiled-ready tf.Sequential for spec.model, with our initial weights.
- * @example const model = buildModel(tf, spec.model);
+ * A missing `seed` is drawn from the OS; the result says so (SPEC.md §1.3).
+ * @example const { model, seed, drawn } = buildModel(tf, spec.model);
+ * @returns {{model: any, seed: number, drawn: boolean}}
  */
 export function buildModel(tf, modelSpec) {
+  const { seed, drawn } = resolveSeed(modelSpec.seed, 'spec.model.seed');
   const model = tf.sequential();
   modelSpec.layers.forEach((layer, i) => model.add(makeLayer(tf, layer, i, modelSpec.input_shape)));
   const kinds = [];
   for (const layer of model.layers) {
     for (const w of layer.getWeights()) kinds.push({ shape: w.shape, kind: w.shape.length === 1 ? 'bias' : 'kernel' });
   }
-  const values = initialWeightValues(modelSpec.seed, kinds);
+  const values = initialWeightValues(seed, kinds);
   const tensors = values.map((v, k) => tf.tensor(v, kinds[k].shape, 'float32'));
   model.setWeights(tensors);
   tf.dispose(tensors);
-  return model;
+  return { model, seed, drawn };
 }
 
 /** §2.3 digest of the model's weights (kernel, bias per layer, in layer order). */

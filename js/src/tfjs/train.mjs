@@ -16,7 +16,7 @@ export function epochLine(e, total) {
  * Each fit epoch k iterates pipeline epoch k; with steps_per_epoch it stops after that many batches.
  * @example const history = await trainSpec(loadSpec('examples/xy.json'), { epochs: 2 });
  */
-export async function trainSpec(spec, { epochs, baseDir, onEpoch } = {}) {
+export async function trainSpec(spec, { epochs, baseDir, onEpoch, log } = {}) {
   if (spec.model === undefined || spec.train === undefined) {
     throw typeError('SF_SPEC', 'train needs a spec with "model" and "train" sections (SPEC.md §5)');
   }
@@ -26,11 +26,17 @@ export async function trainSpec(spec, { epochs, baseDir, onEpoch } = {}) {
   if (steps !== null) checkInt(steps, 'spec.train.steps_per_epoch', 1);
   let pipeline = pipelineFromSpec(spec, baseDir);
   if (steps !== null) pipeline = pipeline.take(steps);
-  const model = buildModel(tf, spec.model);
+  const { model, seed, drawn } = buildModel(tf, spec.model);
+  if (log) {
+    log(`pipeline  ${pipeline.summary()}`);
+    log(`model     ${model.countParams()} parameters, seed=${seed}${drawn ? ' (drawn)' : ''}`);
+  }
   const loss = makeLoss(tf, spec.train.loss);
   model.compile({ loss, optimizer: makeOptimizer(tf, spec.train.optimizer) });
   const history = {
     language: 'node',
+    pipeline: pipeline.summary(),
+    model_seed: seed,
     epochs: [],
     initial_weights_digest: weightsDigest(model),
     final_weights_digest: null,

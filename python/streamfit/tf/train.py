@@ -98,8 +98,9 @@ def train_spec(spec: dict[str, Any], base_dir: str = ".", epochs: int | None = N
     model.compile(loss=make_loss(tr["loss"]), optimizer=make_optimizer(tr["optimizer"]),
                   metrics=list(metrics))
     initial = weights_digest(model)
-    if drawn and not quiet:
-        print(f"model seed={seed} (drawn)", file=out)
+    if not quiet:
+        print(f"pipeline  {pipeline.summary()}", file=out)
+        print(f"model     {model.count_params()} parameters, seed={seed}{' (drawn)' if drawn else ''}", file=out)
     report = _callback_class()(n_epochs, quiet, out)
     with warnings.catch_warnings():
         # Keras warns when a stream of unknown length ends an epoch; that is how streams end.
@@ -108,6 +109,8 @@ def train_spec(spec: dict[str, Any], base_dir: str = ".", epochs: int | None = N
                   callbacks=[report])
     return {
         "language": "python",
+        "pipeline": pipeline.summary(),
+        "model_seed": seed,
         "epochs": report.history,
         "initial_weights_digest": initial,
         "final_weights_digest": weights_digest(model),
