@@ -31,5 +31,5 @@ def resize(x: np.ndarray, height: int, width: int) -> np.ndarray:
     """
     tf = import_tf()
     out = tf.raw_ops.ResizeBilinear(images=x[None], size=[height, width], align_corners=False,
-                                    half_pixel_centers=True)[0]
-    return out.numpy()
+                                    half_pixel_centers=True)
+    return out.numpy()[0]  # slice in numpy: a tensor __getitem__ costs more than the resize
