@@ -10,7 +10,6 @@ TF_PACKAGE ?= tensorflow-cpu==2.21.0
 # nodejs-bin fallback's node/npm wrappers into .venv/bin, found last on PATH.
 export PATH := $(PATH):$(CURDIR)/$(VENV)/bin
 export TF_CPP_MIN_LOG_LEVEL ?= 2
-export npm_config_nodedir ?= /usr
 
 .PHONY: install install-python install-node test test-python test-js test-cross demo golden golden-check bench clean
 

@@ -35,9 +35,17 @@ for n in libtensorflow_framework.so libtensorflow_framework.so.2 libtensorflow_f
   ln -s "$tfdir/libtensorflow_framework.so.2" "$pkg/deps/lib/$n"
 done
 ln -s "$tfdir/include" "$pkg/deps/include"
-echo "build_tfjs_binding: compiling tfjs-node against $tfdir" >&2
+# Node's headers: from npm_config_nodedir, else the running Node's own prefix
+# (/usr for a system Node, site-packages/nodejs for the nodejs-bin wheel).
+nodedir=${npm_config_nodedir:-$("$node_bin" -p 'require("path").resolve(process.execPath, "..", "..")')}
+if [ ! -f "$nodedir/include/node/node_api.h" ]; then
+  echo "build_tfjs_binding: Node headers not found under $nodedir/include/node; install them (Debian: libnode-dev)" >&2
+  echo "  or set npm_config_nodedir to a folder with include/node/node_api.h" >&2
+  exit 1
+fi
+echo "build_tfjs_binding: compiling tfjs-node against $tfdir (Node headers: $nodedir)" >&2
 (cd "$pkg" && PATH="$root/node_modules/.bin:$(dirname "$(command -v "$node_bin")"):$PATH" \
-  npm_config_nodedir=${npm_config_nodedir:-/usr} "$node_bin" scripts/install.js >"$root/.tfjs-build.log" 2>&1) || {
+  npm_config_nodedir=$nodedir "$node_bin" scripts/install.js >"$root/.tfjs-build.log" 2>&1) || {
   echo "build_tfjs_binding: building the binding failed; see .tfjs-build.log" >&2; tail -20 "$root/.tfjs-build.log" >&2; exit 1; }
 "$node_bin" -e "const tf=require('$pkg'); if (tf.getBackend()!=='tensorflow') process.exit(3)" || {
   echo "build_tfjs_binding: the binding was built but does not load; see .tfjs-build.log" >&2; exit 1; }

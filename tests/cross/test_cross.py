@@ -13,9 +13,9 @@ import pytest
 
 ROOT = os.path.normpath(os.path.join(os.path.dirname(__file__), "..", ".."))
 EXAMPLES = sorted(
-    os.path.join(ROOT, "examples", f) for f in os.listdir(os.path.join(ROOT, "examples"))
-    if f.endswith(".json") and not f.startswith("demo_")
+    os.path.join(ROOT, "examples", f) for f in os.listdir(os.path.join(ROOT, "examples")) if f.endswith(".json")
 )
+DEMO_DATA = "build/demo/"  # where examples/demo_*.json expect `make demo`'s data
 ENV = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
 
 
@@ -39,11 +39,24 @@ def js_cli(script, *args, check=True):
     return run([node(), os.path.join("js", script), *args], check)
 
 
-def reseeded(spec_path, seed, tmp_path):
-    """A copy of a spec with every shuffle seed set to `seed` and absolute source paths."""
+@pytest.fixture(scope="session")
+def demo_dir(tmp_path_factory):
+    """A small copy of the demo data set (the demo specs' data), made by the demo generator."""
+    out = tmp_path_factory.mktemp("demo")
+    subprocess.run([sys.executable, os.path.join(ROOT, "tools", "make_demo_data.py"), str(out),
+                    "--images", "200", "--rows", "5000"], check=True, capture_output=True)
+    return str(out)
+
+
+def reseeded(spec_path, seed, tmp_path, demo_dir=None):
+    """A copy of a spec with every shuffle seed set to `seed` and absolute source paths
+    (demo data read from `demo_dir`)."""
     spec = json.load(open(spec_path))
     src = spec["source"]
     src["path"] = os.path.normpath(os.path.join(os.path.dirname(spec_path), src["path"]))
+    rel = os.path.relpath(src["path"], ROOT)
+    if rel.startswith(DEMO_DATA):
+        src["path"] = os.path.join(demo_dir, rel[len(DEMO_DATA):])
     for op in spec.get("ops", []):
         if op["op"] == "shuffle":
             op["seed"] = seed
@@ -55,12 +68,13 @@ def reseeded(spec_path, seed, tmp_path):
 def test_there_are_examples_for_both_sources():
     types = {json.load(open(p))["source"]["type"] for p in EXAMPLES}
     assert {"csv", "image_folder"} <= types
+    assert any(os.path.basename(p).startswith("demo_") for p in EXAMPLES)
 
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=os.path.basename)
 @pytest.mark.parametrize("seed", [0, 7, 123456789, 2**32 - 1])
-def test_inspect_json_identical(example, seed, tmp_path):
-    spec = reseeded(example, seed, tmp_path)
+def test_inspect_json_identical(example, seed, tmp_path, demo_dir):
+    spec = reseeded(example, seed, tmp_path, demo_dir)
     py = json.loads(py_cli("inspect", spec, "--json", "--batches", "0").stdout)
     js = json.loads(js_cli("inspect.mjs", spec, "--json", "--batches", "0").stdout)
     assert py == js
