@@ -336,7 +336,22 @@ def vectors():
                               (20, 100, 3, 2), (1, 5, 0, 0), (0, 3, 1, 0), (200, 16, 0xFFFFFFFF, 9)):
         shuf["cases"].append({"n": n, "buffer_size": b, "seed": seed, "epoch": epoch,
                               "order": buffer_shuffle(list(range(n)), b, seed, epoch)})
-    return {"prng.json": prng, "permute.json": perm, "buffer_shuffle.json": shuf}
+    # numpy's own legacy RandomState is the reference for split_mode "keras" (SPEC §1.8)
+    legacy = {"mt19937": [], "shuffle": []}
+    for seed in (0, 1, 5489, 0xFFFFFFFF):
+        st = np.random.RandomState(seed)
+        legacy["mt19937"].append({"seed": seed, "values": [int(v) for v in st.randint(0, 2**32, size=8,
+                                                                                        dtype=np.uint64)]})
+    for n, seed in ((1, 0), (2, 0), (5, 1337), (10, 42), (100, 123), (257, 2**32 - 1), (1000, 7)):
+        order = np.arange(n)
+        np.random.RandomState(seed).shuffle(order)
+        legacy["shuffle"].append({"n": n, "seed": seed, "order": order.tolist()})
+    for n, seed in ((100000, 1337), (2**20 + 3, 99)):
+        order = np.arange(n, dtype="<u4")
+        np.random.RandomState(seed).shuffle(order)
+        legacy["shuffle"].append({"n": n, "seed": seed, "head": order[:8].tolist(),
+                                  "sha256_u32le": hashlib.sha256(order.tobytes()).hexdigest()})
+    return {"prng.json": prng, "permute.json": perm, "buffer_shuffle.json": shuf, "numpy_legacy.json": legacy}
 
 
 def case_files():
