@@ -1,6 +1,10 @@
 // batch: stack B consecutive records along a new axis 0. SPEC.md §2.2.
+// Block path: copy ranges of the upstream blocks' typed arrays into each
+// batch (TypedArray.set of a subarray), no per-record work.
 import { Stage, INFINITE } from './stage.mjs';
+import { NdArray } from '../core/ndarray.mjs';
 import { stack } from '../core/record.mjs';
+import { allocLike, blockRow, leavesOf, recordAsBlock, recordsOf, rowSize, signature, withLeaves } from '../core/block.mjs';
 import { checkInt, typeError } from '../errors.mjs';
 
 export class BatchStage extends Stage {
@@ -23,7 +27,102 @@ export class BatchStage extends Stage {
     return this.dropRemainder ? Math.floor(n / this.batchSize) : Math.ceil(n / this.batchSize);
   }
 
+  get blockNative() {
+    return this.upstream.blockNative;
+  }
+
+  // Only drop_remainder makes every batch the same shape.
+  get uniformRows() {
+    return this.dropRemainder && this.upstream.uniformRows;
+  }
+
+  /** Each batch as a block of one batch (a view, no copy). */
+  async *iterateBlocks(epoch) {
+    if (!this.blockNative) {
+      yield* super.iterateBlocks(epoch);
+      return;
+    }
+    const B = this.batchSize;
+    const it = this.upstream.iterateBlocks(epoch);
+    let sig = null;
+    let like = null; // a block whose structure the batch takes
+    let out = null; // leaves of the batch being filled
+    let filled = 0;
+    try {
+      for (;;) {
+        const next = await it.next();
+        if (next.done) break;
+        const block = next.value;
+        const s = signature(block);
+        if (filled > 0 && s !== sig) {
+          // Records of one batch differ: the reference stack() raises SF_BATCH_SHAPE.
+          await this.mixedGroup(it, withLeaves(like, out), filled, block);
+          return;
+        }
+        if (filled === 0) {
+          sig = s;
+          like = block;
+        }
+        const leaves = leavesOf(block);
+        const n = leaves[0].shape[0];
+        const rs = leaves.map(rowSize);
+        let off = 0;
+        while (off < n) {
+          if (out === null) out = allocLike(leaves, B);
+          const take = Math.min(B - filled, n - off);
+          for (let l = 0; l < leaves.length; l++) {
+            const r = rs[l];
+            out[l].data.set(leaves[l].data.subarray(off * r, (off + take) * r), filled * r);
+          }
+          filled += take;
+          off += take;
+          if (filled === B) {
+            yield recordAsBlock(withLeaves(like, out));
+            out = null;
+            filled = 0;
+          }
+        }
+      }
+    } finally {
+      await it.return();
+    }
+    if (filled > 0 && !this.dropRemainder) {
+      const last = out.map((leaf) => {
+        const r = rowSize(leaf);
+        return new NdArray(leaf.dtype, [filled, ...leaf.shape.slice(1)], leaf.data.slice(0, filled * r));
+      });
+      yield recordAsBlock(withLeaves(like, last));
+    }
+  }
+
+  /**
+   * A batch whose records differ in structure, dtype or shape: collects the
+   * group as records and lets stack() raise the error the per-record path
+   * raises, when the per-record path would (when the group is complete, or at
+   * the end unless drop_remainder).
+   */
+  async mixedGroup(it, partial, filled, block) {
+    const group = [];
+    for (let i = 0; i < filled; i++) group.push(blockRow(partial, i));
+    let cur = block;
+    while (cur !== null && group.length < this.batchSize) {
+      const n = leavesOf(cur)[0].shape[0];
+      for (let i = 0; i < n && group.length < this.batchSize; i++) group.push(blockRow(cur, i));
+      if (group.length === this.batchSize) break;
+      const next = await it.next();
+      cur = next.done ? null : next.value;
+    }
+    if (group.length === this.batchSize || !this.dropRemainder) {
+      stack(group);
+      throw new Error(`internal: batch blocks with signatures that stack() accepts were taken as different`);
+    }
+  }
+
   async *iterate(epoch) {
+    if (this.blockNative) {
+      yield* recordsOf(this.iterateBlocks(epoch));
+      return;
+    }
     let group = [];
     for await (const record of this.upstream.iterate(epoch)) {
       group.push(record);

@@ -1,7 +1,12 @@
 // Built-in map functions and filter predicates for specs. SPEC.md §4.3.
 // Float math follows SPEC.md §2.4: every step rounded to float32.
+// Each built-in also has a whole-block form (fn[BLOCK_FN], see core/block.mjs):
+// maps are elementwise, so the same loop runs over a block's typed array with
+// the same float32 rounding; a leaf function gets the per-record shape
+// (`rowShape`) for its checks and messages. Filters give a keep-mask per block.
 import { NdArray } from '../core/ndarray.mjs';
 import { flatten, unflatten } from '../core/record.mjs';
+import { BLOCK_FN, leavesOf, rowSize } from '../core/block.mjs';
 import { rangeError, typeError, describe } from '../errors.mjs';
 
 const f32 = Math.fround;
@@ -26,11 +31,11 @@ function toFloat32(leaf) {
   return Float32Array.from(leaf.data); // rounds each value to float32
 }
 
-function perValue(consts, leaf, where) {
+function perValue(consts, shape, where) {
   if (consts.length === 1) return () => consts[0];
-  const last = leaf.shape[leaf.shape.length - 1];
-  if (leaf.shape.length === 0 || last !== consts.length) {
-    throw rangeError('SF_ARG', `${where} has ${consts.length} values but the leaf has shape [${leaf.shape}]; give a scalar or one value per last-axis entry`);
+  const last = shape[shape.length - 1];
+  if (shape.length === 0 || last !== consts.length) {
+    throw rangeError('SF_ARG', `${where} has ${consts.length} values but the leaf has shape [${shape}]; give a scalar or one value per last-axis entry`);
   }
   return (k) => consts[k % consts.length];
 }
@@ -38,9 +43,9 @@ function perValue(consts, leaf, where) {
 const MAPS = {
   divide({ value }) {
     const v = constants(value, 'divide.value');
-    return (leaf) => {
+    return (leaf, rowShape) => {
       const x = toFloat32(leaf);
-      const at = perValue(v, leaf, 'divide.value');
+      const at = perValue(v, rowShape, 'divide.value');
       for (let k = 0; k < x.length; k++) x[k] = x[k] / at(k);
       return new NdArray('float32', leaf.shape, x);
     };
@@ -48,10 +53,10 @@ const MAPS = {
   normalize({ mean, std }) {
     const m = constants(mean, 'normalize.mean');
     const s = constants(std, 'normalize.std');
-    return (leaf) => {
+    return (leaf, rowShape) => {
       const x = toFloat32(leaf);
-      const am = perValue(m, leaf, 'normalize.mean');
-      const as = perValue(s, leaf, 'normalize.std');
+      const am = perValue(m, rowShape, 'normalize.mean');
+      const as = perValue(s, rowShape, 'normalize.std');
       for (let k = 0; k < x.length; k++) x[k] = f32(x[k] - am(k)) / as(k);
       return new NdArray('float32', leaf.shape, x);
     };
@@ -101,6 +106,9 @@ function applyToLeaves(tree, leafFn) {
   return unflatten(tree, flatten(tree).map(leafFn));
 }
 
+const recordShape = (leaf) => leaf.shape;
+const blockRowShape = (leaf) => leaf.shape.slice(1);
+
 /**
  * A record => record function for a built-in map, applied to x (or y with on: "y").
  * @example builtinMap('divide', {value: 255})
@@ -108,15 +116,19 @@ function applyToLeaves(tree, leafFn) {
 export function builtinMap(name, params = {}, on = 'x') {
   const make = MAPS[name];
   if (make === undefined) throw rangeError('SF_ARG', `unknown map fn ${describe(name)}; use one of ${MAP_NAMES.join(', ')}`);
-  const leafFn = make(params);
-  const fn = (record) => {
+  const make2 = make(params);
+  // `shapeOf` gives the per-record shape: the leaf's own, or a block leaf's without its axis 0.
+  const apply = (record, shapeOf) => {
+    const leafFn = (leaf) => make2(leaf, shapeOf(leaf));
     if (Array.isArray(record) && record.length === 2) {
       return on === 'y' ? [record[0], applyToLeaves(record[1], leafFn)] : [applyToLeaves(record[0], leafFn), record[1]];
     }
     if (on === 'y') throw rangeError('SF_ARG', `map(${name}) with on: "y" needs (x, y) records; this pipeline has no label`);
     return applyToLeaves(record, leafFn);
   };
+  const fn = (record) => apply(record, recordShape);
   Object.defineProperty(fn, 'name', { value: name });
+  fn[BLOCK_FN] = (block) => apply(block, blockRowShape);
   return fn;
 }
 
@@ -132,15 +144,27 @@ const FILTERS = {
   label_in({ values }) {
     if (!Array.isArray(values)) throw typeError('SF_ARG', `label_in.values must be a list of numbers, got ${describe(values)}`);
     values.forEach((v, k) => num(v, `label_in.values[${k}]`));
-    return (record) => {
+    const pred = (record) => {
       const y = labelOf(record, 'label_in');
       const v = Number(y.data[0]);
       // A float32 label equals a spec value when the value rounds to it.
       return values.some((w) => (y.dtype === 'float32' ? f32(w) === v : w === v));
     };
+    const block = (b, mask) => {
+      const y = Array.isArray(b) && b.length === 2 ? b[1] : b;
+      if (!(y instanceof NdArray) || rowSize(y) !== 1) throw new Error('not a scalar label'); // replayed per record
+      const wanted = y.dtype === 'float32' ? values.map((w) => f32(w)) : values;
+      for (let r = 0; r < mask.length; r++) {
+        const v = Number(y.data[r]);
+        let keep = 0;
+        for (let k = 0; k < wanted.length; k++) if (wanted[k] === v) keep = 1;
+        mask[r] = keep;
+      }
+    };
+    return [pred, block];
   },
   finite() {
-    return (record) => {
+    const pred = (record) => {
       const x = Array.isArray(record) && record.length === 2 ? record[0] : record;
       for (const leaf of flatten(x)) {
         if (!FLOAT_DTYPES.has(leaf.dtype)) continue;
@@ -148,6 +172,24 @@ const FILTERS = {
       }
       return true;
     };
+    const block = (b, mask) => {
+      mask.fill(1);
+      const x = Array.isArray(b) && b.length === 2 ? b[0] : b;
+      for (const leaf of leavesOf(x)) {
+        if (!FLOAT_DTYPES.has(leaf.dtype)) continue;
+        const rs = rowSize(leaf);
+        const d = leaf.data;
+        for (let r = 0; r < mask.length; r++) {
+          for (let k = r * rs; k < (r + 1) * rs; k++) {
+            if (!Number.isFinite(d[k])) {
+              mask[r] = 0;
+              break;
+            }
+          }
+        }
+      }
+    };
+    return [pred, block];
   },
 };
 
@@ -158,7 +200,8 @@ const FILTERS = {
 export function builtinFilter(name, params = {}) {
   const make = FILTERS[name];
   if (make === undefined) throw rangeError('SF_ARG', `unknown filter predicate ${describe(name)}; use one of ${FILTER_NAMES.join(', ')}`);
-  const fn = make(params);
+  const [fn, block] = make(params);
   Object.defineProperty(fn, 'name', { value: name });
+  fn[BLOCK_FN] = block;
   return fn;
 }

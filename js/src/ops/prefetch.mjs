@@ -1,6 +1,7 @@
 // prefetch: read ahead up to N records; never changes order or values. SPEC.md §4.1.
 import { Stage } from './stage.mjs';
 import { checkInt } from '../errors.mjs';
+import { recordsOf } from '../core/block.mjs';
 
 export class PrefetchStage extends Stage {
   constructor(upstream, bufferSize = 2) {
@@ -16,7 +17,31 @@ export class PrefetchStage extends Stage {
     return this.upstream.cardinality();
   }
 
+  get blockNative() {
+    return this.upstream.blockNative;
+  }
+
+  get uniformRows() {
+    return this.upstream.uniformRows;
+  }
+
+  /**
+   * Reads up to bufferSize blocks ahead. After batch a block is one batch,
+   * so prefetch(n) there holds n batches, as on the per-record path.
+   */
+  async *iterateBlocks(epoch) {
+    if (!this.blockNative) {
+      yield* super.iterateBlocks(epoch);
+      return;
+    }
+    yield* readAhead(this.upstream.iterateBlocks(epoch), this.bufferSize);
+  }
+
   async *iterate(epoch) {
+    if (this.blockNative) {
+      yield* recordsOf(this.iterateBlocks(epoch));
+      return;
+    }
     yield* readAhead(this.upstream.iterate(epoch), this.bufferSize);
   }
 }

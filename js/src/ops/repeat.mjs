@@ -2,6 +2,7 @@
 // e*2^20 + r when unbounded, mod 2^32. SPEC.md §1.7.
 import { Stage, INFINITE } from './stage.mjs';
 import { checkInt } from '../errors.mjs';
+import { blockLength, recordsOf } from '../core/block.mjs';
 
 const TWO32 = 4294967296;
 
@@ -31,7 +32,35 @@ export class RepeatStage extends Stage {
     return (Math.imul(epoch >>> 0, factor >>> 0) + (r % TWO32)) >>> 0;
   }
 
+  get blockNative() {
+    return this.upstream.blockNative;
+  }
+
+  get uniformRows() {
+    return this.upstream.uniformRows;
+  }
+
+  /** The upstream's blocks, pass after pass (a block never spans two passes). */
+  async *iterateBlocks(epoch) {
+    if (!this.blockNative) {
+      yield* super.iterateBlocks(epoch);
+      return;
+    }
+    for (let r = 0; this.count === null || r < this.count; r++) {
+      let seen = 0;
+      for await (const block of this.upstream.iterateBlocks(this.passEpoch(epoch, r))) {
+        seen += blockLength(block);
+        yield block;
+      }
+      if (seen === 0 && this.count === null) return;
+    }
+  }
+
   async *iterate(epoch) {
+    if (this.blockNative) {
+      yield* recordsOf(this.iterateBlocks(epoch));
+      return;
+    }
     for (let r = 0; this.count === null || r < this.count; r++) {
       let seen = 0;
       for await (const record of this.upstream.iterate(this.passEpoch(epoch, r))) {

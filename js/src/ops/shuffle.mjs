@@ -1,10 +1,12 @@
 // shuffle: buffer shuffle of a stream (SPEC.md §1.5) or global keyed
 // permutation of an indexable upstream (SPEC.md §1.6).
-import { Stage } from './stage.mjs';
+import { Stage, getInOrder } from './stage.mjs';
 import { Prng, combine, TAG_SHUF } from '../order/prng.mjs';
 import { Permutation } from '../order/permute.mjs';
 import { resolveSeed } from '../order/seed.mjs';
 import { checkInt, rangeError, typeError } from '../errors.mjs';
+import { recordsOf } from '../core/block.mjs';
+import { shuffleBlocks } from './shuffle_buffer.mjs';
 
 export class ShuffleStage extends Stage {
   /**
@@ -67,12 +69,37 @@ export class ShuffleStage extends Stage {
     return this.upstream.get(this.permutation(epoch).at(i), epoch);
   }
 
+  /** A buffer shuffle of records of one shape runs on blocks (shuffle_buffer.mjs). */
+  get blockNative() {
+    return !this.isGlobal && this.upstream.blockNative && this.upstream.uniformRows;
+  }
+
+  get uniformRows() {
+    return this.upstream.uniformRows;
+  }
+
+  get getAhead() {
+    return this.isGlobal && this.upstream.getAhead;
+  }
+
+  async *iterateBlocks(epoch) {
+    if (!this.blockNative) {
+      yield* super.iterateBlocks(epoch);
+      return;
+    }
+    yield* shuffleBlocks(this.upstream.iterateBlocks(epoch), this.bufferSize, this.seed, this.orderEpoch(epoch));
+  }
+
   async *iterate(epoch) {
+    if (this.blockNative) {
+      yield* recordsOf(this.iterateBlocks(epoch));
+      return;
+    }
     if (this.isGlobal) {
       const n = this.cardinality();
       if (n === 0) return;
       const perm = this.permutation(epoch);
-      for (let i = 0; i < n; i++) yield await this.upstream.get(perm.at(i), epoch);
+      yield* getInOrder(this.upstream, n, (i) => perm.at(i), epoch);
       return;
     }
     yield* bufferShuffle(this.upstream.iterate(epoch), this.bufferSize, this.seed, this.orderEpoch(epoch));

@@ -2,6 +2,7 @@
 // skip(-1) skips everything, as in tf.data.
 import { Stage, INFINITE } from './stage.mjs';
 import { checkInt } from '../errors.mjs';
+import { blockLength, recordsOf, sliceBlock } from '../core/block.mjs';
 
 export class SkipStage extends Stage {
   constructor(upstream, count) {
@@ -29,7 +30,49 @@ export class SkipStage extends Stage {
     return this.upstream.get(i + this.count, epoch);
   }
 
+  // An indexable upstream keeps the per-record path: get() jumps past the
+  // skipped records, where blocks would have to be made and dropped.
+  get blockNative() {
+    return this.upstream.blockNative && !this.upstream.indexable;
+  }
+
+  get uniformRows() {
+    return this.upstream.uniformRows;
+  }
+
+  get getAhead() {
+    return this.upstream.getAhead;
+  }
+
+  /** Drops whole blocks, then a view of the rest of the block where the count ends. */
+  async *iterateBlocks(epoch) {
+    if (!this.blockNative) {
+      yield* super.iterateBlocks(epoch);
+      return;
+    }
+    if (this.count === -1) return;
+    let left = this.count;
+    for await (const block of this.upstream.iterateBlocks(epoch)) {
+      if (left === 0) {
+        yield block;
+        continue;
+      }
+      const n = blockLength(block);
+      if (n <= left) {
+        left -= n;
+        continue;
+      }
+      const rest = sliceBlock(block, left, n);
+      left = 0;
+      yield rest;
+    }
+  }
+
   async *iterate(epoch) {
+    if (this.blockNative) {
+      yield* recordsOf(this.iterateBlocks(epoch));
+      return;
+    }
     if (this.count === -1) return;
     if (this.upstream.indexable) {
       // Indexable upstream: jump straight to the first kept record.

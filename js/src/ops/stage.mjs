@@ -1,6 +1,15 @@
 // Base class of every pipeline stage (source or op). A stage iterates plain
 // records for an epoch; indexable stages also answer get(i, epoch). SPEC.md §4.2.
+//
+// Block fast path (internal, js/src/core/block.mjs): iterateBlocks(epoch)
+// yields the same records stacked into blocks. A pipeline runs on blocks from
+// its source up to the first stage that is not block-native (a user function,
+// a global shuffle, an image folder); from there on every stage runs its
+// per-record code, unchanged. Deciding per pipeline, not per stage, keeps the
+// record path exactly as it was wherever user code runs: user functions are
+// called lazily, on the same records, and may return anything.
 import { typeError, rangeError } from '../errors.mjs';
+import { recordAsBlock } from '../core/block.mjs';
 
 /** Cardinality of an unbounded pipeline (like tfjs's Dataset.size). */
 export const INFINITE = Infinity;
@@ -41,9 +50,70 @@ export class Stage {
     }
   }
 
+  /**
+   * true when iterateBlocks(epoch) is this stage's own fast path (its source
+   * and every stage up to it are block-native); its iterate() then unstacks blocks.
+   */
+  get blockNative() {
+    return false;
+  }
+
+  /** true when every record has the same structure, dtypes and shapes (a columnar buffer can hold them). */
+  get uniformRows() {
+    return false;
+  }
+
+  /**
+   * The records of iterate(epoch) as blocks (SPEC.md §2.2 stacking). The base
+   * makes a block of one per record, without copying: grouping more would
+   * read ahead of the consumer. Block-native stages override it.
+   * @returns {AsyncGenerator<unknown>}
+   */
+  async *iterateBlocks(epoch) {
+    for await (const record of this.iterate(epoch)) yield recordAsBlock(record);
+  }
+
+  /**
+   * true when get(i) of this indexable stage may run ahead of the consumer:
+   * it runs no user code, so calling it early only overlaps its I/O (an image
+   * file read while the previous image decodes). Sources say so; take, skip,
+   * global shuffle and built-in maps forward it.
+   */
+  get getAhead() {
+    return false;
+  }
+
   /** Default iteration of an indexable stage: records 0..n-1 in order. */
   async *iterate(epoch) {
     const n = this.cardinality();
-    for (let i = 0; i < n; i++) yield await this.get(i, epoch);
+    yield* getInOrder(this, n, (i) => i, epoch);
+  }
+}
+
+// Records a stage may fetch ahead of the consumer with getAhead (see Stage.getAhead).
+const AHEAD = 8;
+
+/**
+ * Yields stage.get(index(i), epoch) for i = 0..n-1 in order; with
+ * stage.getAhead up to AHEAD calls are in flight. Errors still surface in
+ * order: a call that fails early is only seen when its turn comes.
+ */
+export async function* getInOrder(stage, n, index, epoch) {
+  if (!stage.getAhead) {
+    for (let i = 0; i < n; i++) yield await stage.get(index(i), epoch);
+    return;
+  }
+  const pending = [];
+  let next = 0;
+  const start = () => {
+    const k = index(next);
+    const p = Promise.resolve().then(() => stage.get(k, epoch));
+    p.catch(() => {});
+    pending.push(p);
+    next++;
+  };
+  for (let i = 0; i < n; i++) {
+    while (next < n && pending.length < AHEAD) start();
+    yield await pending.shift();
   }
 }

@@ -1,69 +1,19 @@
 // CSV source: a stream of records read in blocks with constant memory. SPEC.md §3.1.
-import { open } from 'node:fs/promises';
+// Block-native: each region of complete lines becomes one block of typed
+// columns (csv_block.mjs); lineValues() below is the per-line reference code
+// the block parser falls back to, so errors read the same either way.
 import { openSync, readSync, closeSync } from 'node:fs';
 import { basename } from 'node:path';
 import { Stage } from '../ops/stage.mjs';
-import { NdArray } from '../core/ndarray.mjs';
 import { parseNumber } from './number.mjs';
 import { checkInt, rangeError, typeError, describe } from '../errors.mjs';
 import { requirePath } from './path.mjs';
+import { BlockParser, regions } from './csv_block.mjs';
+import { recordsOf } from '../core/block.mjs';
 
 const NL = 0x0a;
 const CR = 0x0d;
 const DTYPES = ['float32', 'int32'];
-
-/** Yields [buf, start, end, lineNo] for each physical line (no \n, one \r before it dropped). */
-async function* lines(path, blockSize) {
-  const fh = await open(path, 'r');
-  try {
-    let buf = Buffer.allocUnsafe(blockSize);
-    let start = 0;
-    let end = 0;
-    let eof = false;
-    let first = true;
-    let lineNo = 0;
-    let scan = 0; // bytes [start, scan) hold no \n
-    for (;;) {
-      let nl = scan < end ? buf.indexOf(NL, scan) : -1;
-      if (nl >= end) nl = -1;
-      if (nl !== -1) {
-        lineNo++;
-        const stop = nl > start && buf[nl - 1] === CR ? nl - 1 : nl;
-        yield [buf, start, stop, lineNo];
-        start = nl + 1;
-        scan = start;
-        continue;
-      }
-      scan = end;
-      if (eof) {
-        if (start < end) yield [buf, start, end, lineNo + 1];
-        return;
-      }
-      // Move the partial line to the front; grow only for a line longer than the buffer.
-      if (start > 0) {
-        buf.copy(buf, 0, start, end);
-        end -= start;
-        scan -= start;
-        start = 0;
-      }
-      if (end === buf.length) {
-        const bigger = Buffer.allocUnsafe(buf.length * 2);
-        buf.copy(bigger, 0, 0, end);
-        buf = bigger;
-      }
-      const { bytesRead } = await fh.read(buf, end, buf.length - end, null);
-      if (bytesRead === 0) eof = true;
-      end += bytesRead;
-      if (first && end >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) {
-        start = 3;
-        scan = 3;
-      }
-      if (first && (end >= 3 || eof)) first = false;
-    }
-  } finally {
-    await fh.close();
-  }
-}
 
 /**
  * The first line of the file (BOM and a CR before LF dropped), read
@@ -195,33 +145,55 @@ export class CsvSource extends Stage {
     return { feats, labels, columnNames: names };
   }
 
-  async *iterate() {
+  get blockNative() {
+    return true;
+  }
+
+  get uniformRows() {
+    return true;
+  }
+
+  async *iterate(epoch) {
+    yield* recordsOf(this.iterateBlocks(epoch));
+  }
+
+  /** One block per region of complete lines read from the file (one read of blockSize bytes). */
+  async *iterateBlocks() {
+    const parser = new BlockParser(this);
+    let lineNo = 0;
+    let rows = 0;
+    for await (const [buf, start, end, last] of regions(this.path, this.blockSize)) {
+      const out = parser.parse(buf, start, end, lineNo, last);
+      lineNo = out.lineNo;
+      rows += out.rows;
+      // Rows before a bad line come out first, as the per-record reader gave them.
+      if (out.block !== null) yield out.block;
+      if (out.error !== null) throw out.error;
+    }
+    if (rows === 0) throw rangeError('SF_EMPTY_SOURCE', `csv ${this.path} has no data rows; add rows${this.header ? ' below the header' : ''}`);
+  }
+
+  /**
+   * Values of the data line buf[s, e) (no \n; a CR before it already dropped):
+   * [x, y] typed arrays (y null without a label), or the SPEC.md §3.1 error for line `lineNo`.
+   */
+  lineValues(buf, s, e, lineNo) {
     const file = this.path;
     const expected = this.ncols;
     const cols = this.columns;
-    const bounds = new Int32Array(2 * expected + 2);
-    let rows = 0;
-    for await (const [buf, s, e, lineNo] of lines(file, this.blockSize)) {
-      if (s === e) {
-        throw rangeError('SF_CSV_EMPTY_LINE', `csv ${file} line ${lineNo}: empty line; remove blank lines from the file`);
-      }
-      if (lineNo === 1 && this.header) continue;
-      const count = splitFields(buf, s, e, this.delimiter, bounds);
-      if (count !== expected) {
-        const ref = this.header ? "the header's" : "the first line's";
-        throw rangeError('SF_CSV_COLUMNS', `csv ${file} line ${lineNo}: ${count} fields, ${ref} ${expected}; every line needs the same number of fields`);
-      }
-      rows++;
-      const x = this.parseColumns(buf, bounds, cols.feats, this.dtype, file, lineNo, cols.columnNames);
-      const xArr = new NdArray(this.dtype, [cols.feats.length], x);
-      if (this.labelList === null) {
-        yield xArr;
-        continue;
-      }
-      const y = this.parseColumns(buf, bounds, cols.labels, this.labelDtype, file, lineNo, cols.columnNames);
-      yield [xArr, new NdArray(this.labelDtype, this.labelIsList ? [cols.labels.length] : [], y)];
+    if (s === e) {
+      throw rangeError('SF_CSV_EMPTY_LINE', `csv ${file} line ${lineNo}: empty line; remove blank lines from the file`);
     }
-    if (rows === 0) throw rangeError('SF_EMPTY_SOURCE', `csv ${file} has no data rows; add rows${this.header ? ' below the header' : ''}`);
+    if (this._bounds === undefined) this._bounds = new Int32Array(2 * expected + 2);
+    const bounds = this._bounds;
+    const count = splitFields(buf, s, e, this.delimiter, bounds);
+    if (count !== expected) {
+      const ref = this.header ? "the header's" : "the first line's";
+      throw rangeError('SF_CSV_COLUMNS', `csv ${file} line ${lineNo}: ${count} fields, ${ref} ${expected}; every line needs the same number of fields`);
+    }
+    const x = this.parseColumns(buf, bounds, cols.feats, this.dtype, file, lineNo, cols.columnNames);
+    if (this.labelList === null) return [x, null];
+    return [x, this.parseColumns(buf, bounds, cols.labels, this.labelDtype, file, lineNo, cols.columnNames)];
   }
 
   parseColumns(buf, bounds, indices, dtype, file, lineNo, names) {

@@ -105,6 +105,11 @@ export class ImageFolderSource extends Stage {
     return this.files.length;
   }
 
+  // get(i) reads a file and decodes it: reading the next files while one decodes overlaps the I/O.
+  get getAhead() {
+    return true;
+  }
+
   async get(i) {
     this.checkIndex(i);
     const name = this.files[i];

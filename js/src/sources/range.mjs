@@ -2,12 +2,15 @@
 import { Stage } from '../ops/stage.mjs';
 import { NdArray } from '../core/ndarray.mjs';
 import { checkInt } from '../errors.mjs';
+import { recordsOf } from '../core/block.mjs';
 
 export class RangeSource extends Stage {
   constructor(n) {
     super(null);
     // Values are int32, so n - 1 must fit in int32.
     this.n = checkInt(n, 'fromRange(n)', 0, 2147483648);
+    /** Records per block of the fast path (tests set it small to move block edges). */
+    this.blockRecords = 4096;
   }
 
   label() {
@@ -25,5 +28,27 @@ export class RangeSource extends Stage {
   get(i) {
     this.checkIndex(i);
     return new NdArray('int32', [], Int32Array.of(i));
+  }
+
+  get blockNative() {
+    return true;
+  }
+
+  get uniformRows() {
+    return true;
+  }
+
+  async *iterate(epoch) {
+    yield* recordsOf(this.iterateBlocks(epoch));
+  }
+
+  /** Blocks of consecutive int32 values. */
+  async *iterateBlocks() {
+    for (let start = 0; start < this.n; start += this.blockRecords) {
+      const m = Math.min(this.blockRecords, this.n - start);
+      const data = new Int32Array(m);
+      for (let k = 0; k < m; k++) data[k] = start + k;
+      yield new NdArray('int32', [m], data);
+    }
   }
 }
