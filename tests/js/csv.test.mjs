@@ -1,15 +1,11 @@
 // CSV source (SPEC.md §3.1) on temp files. Expected values are hand-derived.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { csv } from '../../js/index.mjs';
 import { parseNumber } from '../../js/src/sources/number.mjs';
 import { tempDir, writeFile, collect } from './helpers.mjs';
 
-let tmp;
-before(() => {
-  tmp = tempDir();
-});
-after(() => tmp.cleanup());
+const tmp = tempDir();
 
 const f32 = Math.fround;
 

@@ -4,10 +4,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { toValues } from '../../js/src/core/record.mjs';
 
-/** A temp folder removed by the returned cleanup function. */
+/**
+ * A temp folder, removed when the test process exits (or earlier by cleanup()).
+ * Exit-time removal instead of node:test's after(): the nodejs-bin fallback
+ * runs Node 18.4, whose node:test has no before/after hooks.
+ */
 export function tempDir() {
   const dir = mkdtempSync(join(tmpdir(), 'streamfit-js-'));
-  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+  const cleanup = () => rmSync(dir, { recursive: true, force: true });
+  process.once('exit', cleanup);
+  return { dir, cleanup };
 }
 
 /** Writes `content` (string or bytes) to dir/name and returns the path. */

@@ -1,5 +1,5 @@
 // Spec files (SPEC.md §5) and the inspect CLI (SPEC.md §8).
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { join, dirname } from 'node:path';
@@ -10,11 +10,7 @@ import * as api from '../../js/index.mjs';
 import { tempDir, writeFile, collect } from './helpers.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-let tmp;
-before(() => {
-  tmp = tempDir();
-});
-after(() => tmp.cleanup());
+const tmp = tempDir();
 
 test('public exports are the camelCase names of shared_fixtures/api_surface.json plus js_only', async () => {
   const { readFileSync } = await import('node:fs');

@@ -1,5 +1,5 @@
 // The tfjs edge: image decode, toTfData with fitDataset, model init, train CLI.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
@@ -13,13 +13,8 @@ import { tempDir, writeFile, collect } from './helpers.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const IMAGES = join(ROOT, 'shared_fixtures', 'data', 'images');
-let tf;
-let tmp;
-before(async () => {
-  tf = await loadTf();
-  tmp = tempDir();
-});
-after(() => tmp.cleanup());
+const tf = await loadTf();
+const tmp = tempDir();
 
 // A 2x2 RGB BMP (24-bit, bottom-up rows padded to 4 bytes), written by hand.
 function bmp2x2() {
