@@ -3,13 +3,22 @@
 A stage is one link of a pipeline: it knows its upstream, how to iterate an
 epoch (SPEC §1.7), its cardinality (SPEC §4.2) and, when indexable, how to
 fetch record ``i`` directly.
+
+Every stage has two equivalent ways to iterate: ``iterate`` (records) and
+``iterate_blocks`` (blocks of records, ``core/block.py``). Block-native stages
+override ``iterate_blocks`` and unstack it in ``iterate`` (``BlockStage``);
+the rest iterate records and are grouped into blocks by the base class.
 """
 
 from __future__ import annotations
 
-from typing import Any, Iterator, Union
+from typing import Any, Iterator, Sequence, Union
 
 from ..errors import raise_error
+from . import block as blk
+
+INDEX_CHUNK = 1024
+"""Indices fetched per ``get_many`` call when an indexable stage is walked in blocks."""
 
 
 class _Infinite:
@@ -51,6 +60,23 @@ class Stage:
         for i in range(self.length()):
             yield self.get(i, epoch)
 
+    def iterate_blocks(self, epoch: int) -> Iterator[Any]:
+        """The records of ``epoch`` as blocks (``core/block.py``), in the same order.
+
+        The base version fetches an indexable stage ``INDEX_CHUNK`` indices at a
+        time through ``get_many`` and groups any other stage's records.
+        """
+        if self.indexable:
+            n = self.length()
+            for lo in range(0, n, INDEX_CHUNK):
+                yield from self.get_many(range(lo, min(n, lo + INDEX_CHUNK)), epoch)
+            return
+        yield from blk.group(self.iterate(epoch))
+
+    def get_many(self, indices: Sequence[int], epoch: int) -> Iterator[Any]:
+        """Blocks holding records ``indices`` (valid, in order) of an indexable stage."""
+        yield from blk.group(self.get(int(i), epoch) for i in indices)
+
     def cardinality(self) -> Cardinality:
         """Number of records, ``None`` if unknown, ``INFINITE`` if endless."""
         return None
@@ -76,6 +102,14 @@ class Stage:
             out.append(node)
             node = node.upstream
         return out[::-1]
+
+
+class BlockStage(Stage):
+    """A stage whose native path is ``iterate_blocks``; records are unstacked from it."""
+
+    def iterate(self, epoch: int) -> Iterator[Any]:
+        for block in self.iterate_blocks(epoch):
+            yield from blk.unstack(block)
 
 
 def check_index(stage: Stage, i: int) -> int:

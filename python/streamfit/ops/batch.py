@@ -1,17 +1,25 @@
-"""``batch``: stack consecutive records along a new axis 0 (SPEC §2.2)."""
+"""``batch``: stack consecutive records along a new axis 0 (SPEC §2.2).
+
+Batches are cut out of upstream blocks (``core/block.py``): a block already
+holds its records stacked, so a batch is a slice of one block or the
+concatenation of a few, never a per-record stack. ``iterate_blocks`` yields
+blocks *of batches* (leaves ``[k, batch_size, ...]``, a reshape of the
+concatenated rows, so no copy), which is what ``prefetch`` queues and what the
+Keras adapter feeds to TensorFlow k batches at a time. A short final batch has
+another shape, so it is a block of its own.
+"""
 
 from __future__ import annotations
 
 from typing import Any, Iterator
 
+from ..core import block as blk
 from ..core.args import as_int
-import numpy as np
-
-from ..core.record import flatten, map_structure, stack
-from ..core.stage import INFINITE, Cardinality, Stage
+from ..core.record import stack
+from ..core.stage import INFINITE, BlockStage, Cardinality, Stage
 
 
-class Batch(Stage):
+class Batch(BlockStage):
     """Groups of ``batch_size`` records, each leaf stacked; the last may be short.
 
     Example::
@@ -33,42 +41,36 @@ class Batch(Stage):
         extra = ", drop_remainder=true" if self.drop_remainder else ""
         return f"batch({self.batch_size}{extra})"
 
-    def iterate(self, epoch: int) -> Iterator[Any]:
-        if hasattr(self.upstream, "iterate_blocks"):
-            yield from self._from_blocks(epoch)
-            return
+    def iterate_blocks(self, epoch: int) -> Iterator[Any]:
+        """Blocks of whole batches, in order; the short last batch alone."""
         size = self.batch_size
-        group: list[Any] = []
-        for record in self.upstream.iterate(epoch):
-            group.append(record)
-            if len(group) == size:
-                yield stack(group)
-                group = []
-        if group and not self.drop_remainder:
-            yield stack(group)
-
-    def _from_blocks(self, epoch: int) -> Iterator[Any]:
-        """Fast path: slice batches out of an upstream's row blocks (same values as stacking)."""
-        size = self.batch_size
-        pending: list[Any] = []  # blocks (trees) whose rows are not yet emitted
+        pending: list[Any] = []  # blocks of one signature whose rows start a batch
+        sig: Any = None
         have = 0
+        mismatch = False  # a pending block differs from the first: the batch must fail
         for block in self.upstream.iterate_blocks(epoch):
-            rows = len(flatten(block)[0])
-            if not rows:
-                continue
+            n = blk.rows(block)
+            s = blk.signature(block, 1)
+            if pending and s != sig:
+                mismatch = True
+            if not pending:
+                sig = s
             pending.append(block)
-            have += rows
+            have += n
             if have < size:
                 continue
-            merged = _concat(pending)
-            start = 0
-            while have - start >= size:
-                yield map_structure(lambda a: a[start:start + size].copy(), merged)
-                start += size
-            pending = [map_structure(lambda a: a[start:], merged)] if have > start else []
-            have -= start
+            if mismatch:
+                _fail(pending, size)
+            merged = blk.concat(pending)
+            full = have // size
+            yield blk.apply(lambda a: a[:full * size].reshape((full, size) + a.shape[1:]), merged)
+            rest = have - full * size
+            pending = [blk.cut(merged, full * size, have)] if rest else []
+            have = rest
         if pending and not self.drop_remainder:
-            yield map_structure(lambda a: np.ascontiguousarray(a), _concat(pending))
+            if mismatch:
+                _fail(pending, have)
+            yield blk.apply(lambda a: a[None], blk.concat(pending))
 
     def cardinality(self) -> Cardinality:
         n = self.upstream.cardinality()
@@ -78,10 +80,21 @@ class Batch(Stage):
         return q + (1 if r and not self.drop_remainder else 0)
 
 
-def _concat(blocks: list[Any]) -> Any:
-    if len(blocks) == 1:
-        return blocks[0]
-    first = blocks[0]
-    if isinstance(first, tuple):
-        return tuple(_concat([b[i] for b in blocks]) for i in range(len(first)))
-    return np.concatenate(blocks, axis=0)
+def _fail(pending: list[Any], size: int) -> None:
+    """Raise the record path's ``SF_BATCH_SHAPE`` error for the batch starting at ``pending``.
+
+    Rows before the first differing block form whole batches only if there are
+    ``size`` of them; those batches were already yielded by the caller, which
+    only calls this when the current batch is complete. Stacking the batch's
+    records gives exactly the record path's message.
+    """
+    records: list[Any] = []
+    for block in pending:
+        for record in blk.unstack(block):
+            records.append(record)
+            if len(records) == size:
+                break
+        if len(records) == size:
+            break
+    stack(records)
+    raise AssertionError("batch: blocks differ but their records stack")  # pragma: no cover

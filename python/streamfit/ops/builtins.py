@@ -2,6 +2,14 @@
 
 Each factory validates its arguments and returns a plain function on records.
 Maps act on ``x`` unless ``on="y"``; a record is ``(x, y)`` or ``x`` alone.
+
+Every function also carries a ``block`` attribute: the same computation on a
+block of records (``core/block.py``), vectorised over the leading record axis.
+Leaf functions take ``lead`` (0 for a record, 1 for a block) so shape checks
+look at the record's shape, never the block's. A block function may raise
+where some record of the block would; the ``map``/``filter`` stages then
+redo that block record by record, so errors surface at the record (and with
+the message) the record path gives.
 """
 
 from __future__ import annotations
@@ -12,6 +20,7 @@ from typing import Any, Callable
 import numpy as np
 
 from ..core.args import as_int
+from ..core.block import rows as block_rows
 from ..core.record import flatten, map_structure
 from ..errors import raise_error
 
@@ -33,31 +42,38 @@ def _operand(value: object, name: str) -> np.ndarray:
     return np.array(_number(value, name), dtype=np.float64).astype(np.float32)
 
 
-def _fits(a: np.ndarray, v: np.ndarray, fn_name: str) -> None:
-    if v.ndim and (a.ndim == 0 or a.shape[-1] != v.shape[0]):
+def _fits(a: np.ndarray, v: np.ndarray, fn_name: str, lead: int) -> None:
+    if v.ndim and (a.ndim == lead or a.shape[-1] != v.shape[0]):
         raise_error("SF_ARG", f"map({fn_name}): a list of {v.shape[0]} values needs a last axis of that "
                     f"length, but the leaf has shape {list(a.shape)}")
 
 
-def _on_part(fn_name: str, on: str) -> Callable[[Callable[[np.ndarray], np.ndarray]], Callable[[Record], Record]]:
+LeafFn = Callable[[np.ndarray, int], np.ndarray]
+
+
+def _on_part(fn_name: str, on: str) -> Callable[[LeafFn], Callable[[Record], Record]]:
     """Apply a leaf function to every leaf of ``x`` (or ``y``) of a pair, or of a bare record."""
     if on not in ("x", "y"):
         raise_error("SF_ARG", f"map({fn_name}): on must be \"x\" or \"y\", got {on!r}")
 
-    def leaves(tree: Record, leaf_fn: Callable[[np.ndarray], np.ndarray]) -> Record:
-        return map_structure(lambda a: np.asarray(leaf_fn(np.asarray(a))), tree)
+    def leaves(tree: Record, leaf_fn: LeafFn, lead: int) -> Record:
+        return map_structure(lambda a: np.asarray(leaf_fn(np.asarray(a), lead)), tree)
 
-    def wrap(leaf_fn: Callable[[np.ndarray], np.ndarray]) -> Callable[[Record], Record]:
-        def apply(record: Record) -> Record:
+    def wrap(leaf_fn: LeafFn) -> Callable[[Record], Record]:
+        def run(record: Record, lead: int) -> Record:
             if isinstance(record, tuple) and len(record) == 2:
                 x, y = record
-                return (leaves(x, leaf_fn), y) if on == "x" else (x, leaves(y, leaf_fn))
+                return (leaves(x, leaf_fn, lead), y) if on == "x" else (x, leaves(y, leaf_fn, lead))
             if on == "y":
                 raise_error("SF_ARG", f"map({fn_name}, on=\"y\"): records have no label y; "
                             "drop on=\"y\" or give the source a label")
-            return leaves(record, leaf_fn)
+            return leaves(record, leaf_fn, lead)
+
+        def apply(record: Record) -> Record:
+            return run(record, 0)
 
         apply.__name__ = fn_name
+        apply.block = lambda block: run(block, 1)  # type: ignore[attr-defined]
         return apply
 
     return wrap
@@ -72,8 +88,8 @@ def divide(value: float | list[float], on: str = "x") -> Callable[[Record], Reco
     """
     v = _operand(value, "divide value")
 
-    def leaf(a: np.ndarray) -> np.ndarray:
-        _fits(a, v, "divide")
+    def leaf(a: np.ndarray, lead: int) -> np.ndarray:
+        _fits(a, v, "divide", lead)
         return a.astype(np.float32) / v
 
     return _on_part("divide", on)(leaf)
@@ -93,9 +109,9 @@ def normalize(mean: float | list[float], std: float | list[float], on: str = "x"
     m = _operand(mean, "normalize mean")
     s = _operand(std, "normalize std")
 
-    def leaf(a: np.ndarray) -> np.ndarray:
-        _fits(a, m, "normalize")
-        _fits(a, s, "normalize")
+    def leaf(a: np.ndarray, lead: int) -> np.ndarray:
+        _fits(a, m, "normalize", lead)
+        _fits(a, s, "normalize", lead)
         return (a.astype(np.float32) - m) / s
 
     return _on_part("normalize", on)(leaf)
@@ -110,7 +126,7 @@ def one_hot(depth: int, on: str = "x") -> Callable[[Record], Record]:
     """
     d = as_int(depth, "one_hot depth", minimum=1)
 
-    def leaf(a: np.ndarray) -> np.ndarray:
+    def leaf(a: np.ndarray, lead: int) -> np.ndarray:
         if not np.issubdtype(a.dtype, np.integer):
             raise_error("SF_ARG", f"map(one_hot) needs an integer leaf, got {a.dtype.name}; "
                         "read the label as int32 (label_dtype=\"int32\") or cast it first")
@@ -135,7 +151,7 @@ def cast(dtype: str, on: str = "x") -> Callable[[Record], Record]:
     if dtype not in ("float32", "int32"):
         raise_error("SF_ARG", f"map(cast): dtype must be \"float32\" or \"int32\", got {dtype!r}")
 
-    def leaf(a: np.ndarray) -> np.ndarray:
+    def leaf(a: np.ndarray, lead: int) -> np.ndarray:
         if dtype == "float32":
             return a.astype(np.float32)
         if np.issubdtype(a.dtype, np.floating):
@@ -170,6 +186,17 @@ def label_in(values: list[Any]) -> Callable[[Record], bool]:
         v = y.item()
         return any(v == a for a in allowed)
 
+    exact = np.array(allowed, dtype=np.float64)
+
+    def block(b: Record) -> np.ndarray:
+        y = b[1] if isinstance(b, tuple) and len(b) == 2 else b
+        if not isinstance(y, np.ndarray) or y.ndim != 1 or y.dtype.kind not in "biuf" or y.dtype.itemsize > 4 \
+                and y.dtype != np.float64:
+            raise TypeError("label_in: not a block of small scalars; go record by record")
+        # float64 holds every int32/float32 value exactly, so == matches Python's int/float ==.
+        return np.isin(y.astype(np.float64), exact)
+
+    label_in.block = block  # type: ignore[attr-defined]
     return label_in
 
 
@@ -185,6 +212,15 @@ def finite() -> Callable[[Record], bool]:
         x = record[0] if isinstance(record, tuple) and len(record) == 2 else record
         return all(bool(np.all(np.isfinite(a))) for a in flatten(x) if np.issubdtype(a.dtype, np.floating))
 
+    def block(b: Record) -> np.ndarray:
+        x = b[0] if isinstance(b, tuple) and len(b) == 2 else b
+        keep = np.ones(block_rows(b), dtype=bool)
+        for a in flatten(x):
+            if np.issubdtype(a.dtype, np.floating):
+                keep &= np.isfinite(a).reshape(a.shape[0], -1).all(axis=1)
+        return keep
+
+    finite.block = block  # type: ignore[attr-defined]
     return finite
 
 

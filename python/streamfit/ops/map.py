@@ -1,10 +1,27 @@
-"""``map``: apply a function to every record (SPEC §4.1)."""
+"""``map``: apply a function to every record (SPEC §4.1).
+
+A built-in (``ops/builtins.py``) carries a ``block`` version and is applied to
+whole blocks; a user function is called once per record, and its results are
+regrouped into blocks for the stages below.
+"""
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, Sequence
 
+from ..core import block as blk
 from ..core.stage import Cardinality, Stage
+
+
+def per_block(block_fn: Callable[[Any], Any], fn: Callable[[Any], Any], block: Any) -> Iterator[Any]:
+    """``block_fn(block)``; if it raises, redo the block record by record with ``fn`` so
+    the error comes at the record (and with the message) of the record path."""
+    try:
+        out = block_fn(block)
+    except Exception:  # noqa: BLE001 - re-raised by the per-record pass below
+        yield from blk.group(fn(r) for r in blk.unstack(block))
+        return
+    yield out
 
 
 def function_name(fn: Callable[..., Any], name: str | None) -> str:
@@ -29,15 +46,34 @@ class Map(Stage):
             raise_error("SF_ARG", f"map(fn): fn must be callable, got {fn!r}", kind="type")
         self.upstream = upstream
         self.fn = fn
+        self.block_fn = getattr(fn, "block", None)
         self.name = function_name(fn, name)
 
     def label(self) -> str:
         return f"map({self.name})"
 
     def iterate(self, epoch: int) -> Iterator[Any]:
+        if self.block_fn is not None:
+            for block in self.iterate_blocks(epoch):
+                yield from blk.unstack(block)
+            return
         fn = self.fn
         for record in self.upstream.iterate(epoch):
             yield fn(record)
+
+    def iterate_blocks(self, epoch: int) -> Iterator[Any]:
+        if self.block_fn is None:
+            yield from blk.group(self.fn(r) for r in self.upstream.iterate(epoch))
+            return
+        for block in self.upstream.iterate_blocks(epoch):
+            yield from per_block(self.block_fn, self.fn, block)
+
+    def get_many(self, indices: Sequence[int], epoch: int) -> Iterator[Any]:
+        for block in self.upstream.get_many(indices, epoch):
+            if self.block_fn is not None:
+                yield from per_block(self.block_fn, self.fn, block)
+            else:
+                yield from blk.group(self.fn(r) for r in blk.unstack(block))
 
     def cardinality(self) -> Cardinality:
         return self.upstream.cardinality()

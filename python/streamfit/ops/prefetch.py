@@ -1,7 +1,8 @@
 """``prefetch``: read ahead on a background thread; never changes order or values.
 
-The producer thread owns the upstream iterator. A bounded queue holds at most
-``buffer_size`` records; exceptions travel through the queue and are re-raised
+The producer thread owns the upstream iterator of blocks (``core/block.py``):
+queueing a block instead of each record keeps the per-record cost off the
+queue and the GIL. A bounded queue holds at most ``buffer_size`` blocks; exceptions travel through the queue and are re-raised
 at the same position. When the consumer stops early (``close()``, garbage
 collection, ``break``), the producer is told to stop, closes the upstream and
 is joined, so no thread outlives its iterator.
@@ -14,7 +15,7 @@ import threading
 from typing import Any, Iterator
 
 from ..core.args import as_int
-from ..core.stage import Cardinality, Stage
+from ..core.stage import BlockStage, Cardinality
 
 _END = object()
 _POLL_S = 0.05
@@ -53,8 +54,8 @@ def _produce(source: Iterator[Any], q: "queue.Queue[Any]", stop: threading.Event
                 pass
 
 
-class Prefetch(Stage):
-    """Read up to ``buffer_size`` records ahead on a daemon thread.
+class Prefetch(BlockStage):
+    """Read up to ``buffer_size`` blocks ahead on a daemon thread.
 
     Example::
 
@@ -68,10 +69,10 @@ class Prefetch(Stage):
     def label(self) -> str:
         return f"prefetch({self.buffer_size})"
 
-    def iterate(self, epoch: int) -> Iterator[Any]:
+    def iterate_blocks(self, epoch: int) -> Iterator[Any]:
         q: "queue.Queue[Any]" = queue.Queue(maxsize=self.buffer_size)
         stop = threading.Event()
-        worker = threading.Thread(target=_produce, args=(self.upstream.iterate(epoch), q, stop),
+        worker = threading.Thread(target=_produce, args=(self.upstream.iterate_blocks(epoch), q, stop),
                                   name="streamfit-prefetch", daemon=True)
         worker.start()
         try:

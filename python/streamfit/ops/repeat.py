@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any, Iterator
 
 from ..core.args import as_int
-from ..core.stage import INFINITE, Cardinality, Stage
+from ..core.stage import INFINITE, BlockStage, Cardinality
 
 _MASK32 = 0xFFFFFFFF
 
 
-class Repeat(Stage):
+class Repeat(BlockStage):
     """``count`` passes (``None`` or ``-1``: forever). Pass ``r`` of epoch ``e`` runs
     the upstream at epoch ``e*count + r``, or ``e*2**20 + r`` when endless (mod 2**32).
 
@@ -27,15 +27,15 @@ class Repeat(Stage):
     def label(self) -> str:
         return "repeat()" if self.count is None else f"repeat({self.count})"
 
-    def iterate(self, epoch: int) -> Iterator[Any]:
+    def iterate_blocks(self, epoch: int) -> Iterator[Any]:
         if self.count is not None:
             for r in range(self.count):
-                yield from self.upstream.iterate((epoch * self.count + r) & _MASK32)
+                yield from self.upstream.iterate_blocks((epoch * self.count + r) & _MASK32)
             return
         r = 0
         while True:
             seen = False
-            for record in self.upstream.iterate((epoch * (1 << 20) + r) & _MASK32):
+            for record in self.upstream.iterate_blocks((epoch * (1 << 20) + r) & _MASK32):
                 seen = True
                 yield record
             if not seen:  # an empty upstream would otherwise spin forever

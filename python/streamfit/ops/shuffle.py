@@ -2,20 +2,21 @@
 
 SPEC §1.5 (buffer) and §1.6 (global). The seed is fixed when the stage is
 built; a drawn seed is reported in the summary so a run can be repeated.
+Blocks: the buffer shuffle keeps a columnar buffer (``shuffle_buffer.py``);
+the global shuffle fetches each chunk of permuted indices with ``get_many``.
 """
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from typing import Any, Iterator, Sequence
 
 from ..core.args import as_int
-from ..core.stage import Cardinality, Stage
+from ..core.stage import BlockStage, Cardinality, Stage
 from ..errors import raise_error
 from ..order.permute import permute, permute_many
 from ..order.prng import TAG_SHUF, Prng, combine
 from ..order.seed import resolve_seed
-
-_CHUNK = 1 << 16
+from .shuffle_buffer import buffer_shuffle_blocks, shuffle_records
 
 
 def buffer_shuffle(records: Iterator[Any], buffer_size: int, seed: int, epoch: int) -> Iterator[Any]:
@@ -26,24 +27,10 @@ def buffer_shuffle(records: Iterator[Any], buffer_size: int, seed: int, epoch: i
         list(buffer_shuffle(iter(range(10)), 4, seed=7, epoch=0))
     """
     g = Prng(combine(combine(seed, TAG_SHUF), epoch))
-    buf: list[Any] = []
-    for x in records:
-        if len(buf) < buffer_size:
-            buf.append(x)
-            continue
-        j = g.below(buffer_size)
-        out = buf[j]
-        buf[j] = x
-        yield out
-    while buf:
-        j = g.below(len(buf))
-        out = buf[j]
-        buf[j] = buf[-1]
-        buf.pop()
-        yield out
+    return shuffle_records(records, buffer_size, g, [])
 
 
-class Shuffle(Stage):
+class Shuffle(BlockStage):
     """Shuffle records: ``buffer_size=None`` means global (needs an indexable upstream).
 
     Example::
@@ -78,17 +65,16 @@ class Shuffle(Stage):
     def _epoch(self, epoch: int) -> int:
         return epoch if self.reshuffle else 0
 
-    def iterate(self, epoch: int) -> Iterator[Any]:
+    def iterate_blocks(self, epoch: int) -> Iterator[Any]:
         if self.buffer_size is not None:
-            yield from buffer_shuffle(self.upstream.iterate(epoch), self.buffer_size, self.seed,
-                                      self._epoch(epoch))
+            yield from buffer_shuffle_blocks(self.upstream.iterate_blocks(epoch), self.buffer_size,
+                                             self.seed, self._epoch(epoch))
             return
-        n = self.upstream.length()
-        get = self.upstream.get
-        for start in range(0, n, _CHUNK):
-            idx = permute_many(range(start, min(n, start + _CHUNK)), n, self.seed, self._epoch(epoch))
-            for j in idx.tolist():
-                yield get(j, epoch)
+        yield from super().iterate_blocks(epoch)  # indexable: get_many over chunks of i
+
+    def get_many(self, indices: Sequence[int], epoch: int) -> Iterator[Any]:
+        idx = permute_many(list(indices), self.length(), self.seed, self._epoch(epoch))
+        return self.upstream.get_many(idx.tolist(), epoch)
 
     def cardinality(self) -> Cardinality:
         return self.upstream.cardinality()

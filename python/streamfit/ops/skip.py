@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import itertools
-from typing import Any, Iterator
+from typing import Any, Iterator, Sequence
 
+from ..core import block as blk
 from ..core.args import as_int
-from ..core.stage import INFINITE, Cardinality, Stage, check_index
+from ..core.stage import INFINITE, BlockStage, Cardinality, check_index
 
 
-class Skip(Stage):
+class Skip(BlockStage):
     """Drop the first ``count`` records (``count=-1``: all, as in tf.data); keeps indexability.
 
     Example::
@@ -24,12 +24,24 @@ class Skip(Stage):
     def label(self) -> str:
         return f"skip({self.count})"
 
-    def iterate(self, epoch: int) -> Iterator[Any]:
-        if self.count < 0:
-            for _ in self.upstream.iterate(epoch):
-                pass
-            return
-        yield from itertools.islice(self.upstream.iterate(epoch), self.count, None)
+    def iterate_blocks(self, epoch: int) -> Iterator[Any]:
+        # Skipped records are still read, as in the record path: their errors still surface.
+        left = self.count
+        for block in self.upstream.iterate_blocks(epoch):
+            if left < 0:
+                continue
+            if left == 0:
+                yield block
+                continue
+            n = blk.rows(block)
+            if n > left:
+                yield blk.cut(block, left, n)
+                left = 0
+            else:
+                left -= n
+
+    def get_many(self, indices: Sequence[int], epoch: int) -> Iterator[Any]:
+        return self.upstream.get_many([int(i) + self.count for i in indices], epoch)
 
     def cardinality(self) -> Cardinality:
         n = self.upstream.cardinality()

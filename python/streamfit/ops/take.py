@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import itertools
-from typing import Any, Iterator
+from typing import Any, Iterator, Sequence
 
+from ..core import block as blk
 from ..core.args import as_int
-from ..core.stage import INFINITE, Cardinality, Stage, check_index
+from ..core.stage import INFINITE, BlockStage, Cardinality, check_index
 
 
-class Take(Stage):
+class Take(BlockStage):
     """The first ``count`` records (``count=-1``: all); keeps indexability.
 
     Example::
@@ -24,11 +24,26 @@ class Take(Stage):
     def label(self) -> str:
         return f"take({self.count})"
 
-    def iterate(self, epoch: int) -> Iterator[Any]:
+    def iterate_blocks(self, epoch: int) -> Iterator[Any]:
         if self.count < 0:
-            yield from self.upstream.iterate(epoch)
-        elif self.count > 0:
-            yield from itertools.islice(self.upstream.iterate(epoch), self.count)
+            yield from self.upstream.iterate_blocks(epoch)
+            return
+        if self.indexable:  # fetch exactly the records taken
+            yield from super().iterate_blocks(epoch)
+            return
+        left = self.count
+        if left == 0:
+            return
+        for block in self.upstream.iterate_blocks(epoch):
+            n = blk.rows(block)
+            if n >= left:  # stop before reading past the last record taken
+                yield block if n == left else blk.cut(block, 0, left)
+                return
+            left -= n
+            yield block
+
+    def get_many(self, indices: Sequence[int], epoch: int) -> Iterator[Any]:
+        return self.upstream.get_many(indices, epoch)
 
     def cardinality(self) -> Cardinality:
         n = self.upstream.cardinality()

@@ -1,8 +1,9 @@
 """CSV source (SPEC §3.1): block reads, vectorised parsing, constant memory.
 
 The file is read in ``block_size`` pieces; each piece's complete lines are
-split and checked with numpy at once (``_Block``), rows are parsed column by
-column (``csv_number``), and records are yielded per row. Errors name the
+split and checked with numpy at once, rows are parsed column by column
+(``csv_number``), and each piece becomes one block (``core/block.py``);
+records are unstacked from blocks only when a stage asks for them. Errors name the
 file and the 1-based physical line.
 """
 
@@ -14,14 +15,16 @@ from typing import Any, Iterator
 import numpy as np
 
 from ..core.args import as_int
+from ..core.parallel import ordered_map, workers
 from ..core.pipeline import Pipeline
-from ..core.stage import Cardinality, Stage
+from ..core.stage import BlockStage, Cardinality
 from ..errors import raise_error
 from .csv_columns import resolve_columns
 from .csv_number import field_text, parse_fields, to_dtype
 
 _BOM = b"\xef\xbb\xbf"
 _DTYPES = ("float32", "int32")
+_PARALLEL_MIN = 64 << 10  # block_size from which pieces are parsed on a thread pool
 
 
 def _lines(path: str, block_size: int) -> Iterator[tuple[bytes, bool]]:
@@ -58,7 +61,7 @@ def _first_line(path: str, block_size: int) -> bytes | None:
     return None
 
 
-class CsvSource(Stage):
+class CsvSource(BlockStage):
     """Rows of a CSV file as ``(x, y)`` (or ``x``) records; a stream."""
 
     def __init__(self, path: str, header: bool = True, features: Any = None, label: Any = None,
@@ -108,15 +111,6 @@ class CsvSource(Stage):
             return f"column \"{self.column_names[j]}\" (index {j})"
         return f"column {j}"
 
-    def iterate(self, epoch: int) -> Iterator[Any]:
-        for block in self.iterate_blocks(epoch):
-            if not isinstance(block, tuple):
-                yield from block
-                continue
-            x, y = block
-            for i in range(x.shape[0]):
-                yield x[i], y[i, ...]  # y[i, ...] keeps a scalar label a 0-d array
-
     def iterate_blocks(self, epoch: int) -> Iterator[Any]:
         """Records of ``epoch`` stacked in row blocks: the same tree as a record, with a
         leading row axis. ``batch`` slices these directly instead of stacking rows."""
@@ -133,14 +127,35 @@ class CsvSource(Stage):
             raise_error("SF_EMPTY_SOURCE", f"csv: {self.path} has no data rows; add rows below the header")
 
     def blocks(self) -> Iterator[tuple[np.ndarray, np.ndarray | None]]:
-        """Row blocks ``(x [m, features], y [m, labels] or None)`` in file order."""
-        state = _State(line_no=1, skip_header=self.header)
-        for chunk, final in _lines(self.path, self.block_size):
-            out = _parse_block(self, chunk, final, state)
+        """Row blocks ``(x [m, features], y [m, labels] or None)`` in file order.
+
+        Pieces are parsed on every core (numpy releases the GIL in its passes):
+        a piece's first line number is known from the newlines before it, so
+        pieces are independent. Results and errors still come in file order.
+        """
+        pieces = self._pieces()
+        if self.block_size >= _PARALLEL_MIN:
+            results = ordered_map(self._parse_piece, pieces, window=workers() + 1)
+        else:  # tiny pieces (tests): a thread hand-off would cost more than the parse
+            results = map(self._parse_piece, pieces)
+        for out, error in results:
             if out is not None:
                 yield out
-            if state.error is not None:
-                raise state.error
+            if error is not None:
+                raise error
+
+    def _pieces(self) -> Iterator[tuple[bytes, bool, int, bool]]:
+        line_no, skip = 1, self.header
+        for chunk, final in _lines(self.path, self.block_size):
+            yield chunk, final, line_no, skip
+            lines = chunk.count(b"\n") + (1 if final and chunk and not chunk.endswith(b"\n") else 0)
+            line_no += lines
+            skip = skip and lines == 0
+
+    def _parse_piece(self, piece: tuple[bytes, bool, int, bool]) -> tuple[Any, Exception | None]:
+        chunk, final, line_no, skip = piece
+        state = _State(line_no=line_no, skip_header=skip)
+        return _parse_block(self, chunk, final, state), state.error
 
 
 class _State:
@@ -156,22 +171,32 @@ def _parse_block(src: CsvSource, chunk: bytes, final: bool, st: _State
     from ..errors import make_error
 
     a = np.frombuffer(chunk, dtype=np.uint8)
-    nl = np.flatnonzero(a == 10)
+    seps = np.flatnonzero((a == 10) | (a == ord(src.delimiter)))  # one pass finds lines and fields
+    nl = seps[a[seps] == 10]
     starts = np.concatenate(([0], nl[:-1] + 1)).astype(np.int64) if nl.size else np.zeros(0, np.int64)
     ends = nl.astype(np.int64)
     if final and a.size and (not nl.size or nl[-1] != a.size - 1):
         starts = np.append(starts, nl[-1] + 1 if nl.size else 0)
         ends = np.append(ends, a.size)
+        seps = np.append(seps, a.size)
+    raw_ends = ends
     if a.size:
         cr = (ends > starts) & (a[np.maximum(ends - 1, 0)] == 13)
         ends = ends - cr
     first_line = st.line_no
     st.line_no += starts.size
+    m, nc = starts.size, src.ncols
+    # Fast check: each line has exactly nc separators, the last being its own end.
+    regular = seps.size == m * nc and bool(np.array_equal(seps.reshape(m, nc)[:, -1], raw_ends)) \
+        and not bool((ends == starts).any())
     if st.skip_header and starts.size:
         starts, ends, first_line = starts[1:], ends[1:], first_line + 1
+        seps = seps[nc:]
         st.skip_header = False
     if not starts.size:
         return None
+    if regular:
+        return _parse_rows(src, a, starts, ends, seps.reshape(-1, nc)[:, :-1], first_line, st)
 
     empty = ends == starts
     where = f"csv: {src.path}, line"
@@ -191,16 +216,18 @@ def _parse_block(src: CsvSource, chunk: bytes, final: bool, st: _State
                                   f"({src.delimiter!r})")
     if good == 0:
         return None
-    return _parse_rows(src, a, starts[:good], ends[:good], first_line, st)
+    starts, ends = starts[:good], ends[:good]
+    lo, hi = int(starts[0]), int(ends[-1])
+    d = (np.flatnonzero(a[lo:hi] == ord(src.delimiter)) + lo).reshape(good, src.ncols - 1)
+    return _parse_rows(src, a, starts, ends, d, first_line, st)
 
 
-def _parse_rows(src: CsvSource, a: np.ndarray, starts: np.ndarray, ends: np.ndarray,
+def _parse_rows(src: CsvSource, a: np.ndarray, starts: np.ndarray, ends: np.ndarray, d: np.ndarray,
                 first_line: int, st: _State) -> tuple[np.ndarray, np.ndarray | None] | None:
+    """Parse the selected columns of well-formed lines; ``d[k]`` = delimiter positions of line k."""
     from ..errors import make_error
 
     m, nc = starts.size, src.ncols
-    lo, hi = int(starts[0]), int(ends[-1])
-    d = (np.flatnonzero(a[lo:hi] == ord(src.delimiter)) + lo).reshape(m, nc - 1)
     parsed: dict[int, tuple[np.ndarray, np.ndarray, str]] = {}
     first_bad = (m, nc)  # (row, column) of the first bad field in file order
     wanted = [(j, src.dtype) for j in src.features] + [(j, src.label_dtype) for j in src.labels]

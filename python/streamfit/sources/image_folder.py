@@ -2,18 +2,22 @@
 
 The listing and the labels are fixed when the source is built; pixels are
 decoded on demand by ``get(i)`` through TensorFlow's kernels (``tf/image.py``).
+``get_many`` decodes on every core (``core/parallel.py``; the kernels release
+the GIL) and keeps the order.
 """
 
 from __future__ import annotations
 
 import os
 import re
-from typing import Any
+from typing import Any, Iterator, Sequence
 
 import numpy as np
 
 from ..core.args import as_int
 from ..core.pipeline import Pipeline
+from ..core import block as blk
+from ..core.parallel import ordered_map
 from ..core.stage import Cardinality, Stage, check_index
 from ..errors import raise_error
 
@@ -116,6 +120,9 @@ class ImageFolderSource(Stage):
 
     def length(self) -> int:
         return len(self.files)
+
+    def get_many(self, indices: Sequence[int], epoch: int) -> Iterator[Any]:
+        yield from blk.group(ordered_map(lambda i: self.get(i, epoch), indices))
 
     def get(self, i: int, epoch: int) -> Any:
         from ..tf import image

@@ -34,6 +34,9 @@ class RangeSource(Stage):
     def get(self, i: int, epoch: int) -> np.ndarray:
         return np.array(check_index(self, i), dtype=np.int32)
 
+    def get_many(self, indices, epoch):  # type: ignore[override]
+        yield np.asarray(indices, dtype=np.int32)
+
     def iterate(self, epoch: int):  # type: ignore[override]
         for i in range(self.n):
             yield np.array(i, dtype=np.int32)
