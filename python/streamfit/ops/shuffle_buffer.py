@@ -15,6 +15,7 @@ the stream falls back to the record version with the same generator state.
 
 from __future__ import annotations
 
+from itertools import repeat
 from typing import Any, Iterable, Iterator
 
 import numpy as np
@@ -43,65 +44,50 @@ def shuffle_records(records: Iterable[Any], buffer_size: int, g: Prng, buf: list
         yield out
 
 
+def _below_draws(g: Prng, sizes: Iterable[int]) -> Iterator[int]:
+    """``g.below(size)`` for each size in turn, xoshiro128** (SPEC §1.2) inlined: the
+    hot loop of this file. ``g.state`` is written back once the draws are used up."""
+    s0, s1, s2, s3 = g.state
+    try:
+        for size in sizes:
+            limit = _TWO32 - _TWO32 % size
+            while True:  # rejection (rare): draw again
+                x = s1 * 5 & MASK32
+                r = ((x << 7 | x >> 25) & MASK32) * 9 & MASK32
+                t = s1 << 9 & MASK32
+                s2 ^= s0
+                s3 ^= s1
+                s1 ^= s2
+                s0 ^= s3
+                s2 ^= t
+                s3 = (s3 << 11 | s3 >> 21) & MASK32
+                if r < limit:
+                    break
+            yield r % size
+    finally:
+        g.state = (s0, s1, s2, s3)
+
+
 def _fill_draws(g: Prng, n: int, m: int, slot: list[int], base: int) -> tuple[list[int], list[int]]:
     """``m`` draws of ``below(n)`` (steady state): for output ``k`` the row it takes
     (``slot[j]``), then slot ``j`` holds incoming row ``base + k``."""
-    s0, s1, s2, s3 = g.state
-    limit = _TWO32 - _TWO32 % n
     taken = [0] * m
     js = [0] * m
-    for k in range(m):
-        x = s1 * 5 & MASK32  # xoshiro128** next_u32 (SPEC §1.2), inlined
-        r = ((x << 7 | x >> 25) & MASK32) * 9 & MASK32
-        t = s1 << 9 & MASK32
-        s2 ^= s0
-        s3 ^= s1
-        s1 ^= s2
-        s0 ^= s3
-        s2 ^= t
-        s3 = (s3 << 11 | s3 >> 21) & MASK32
-        while r >= limit:  # rejection (rare): draw again
-            x = s1 * 5 & MASK32
-            r = ((x << 7 | x >> 25) & MASK32) * 9 & MASK32
-            t = s1 << 9 & MASK32
-            s2 ^= s0
-            s3 ^= s1
-            s1 ^= s2
-            s0 ^= s3
-            s2 ^= t
-            s3 = (s3 << 11 | s3 >> 21) & MASK32
-        j = r % n
+    for k, j in enumerate(_below_draws(g, repeat(n, m))):
         js[k] = j
         taken[k] = slot[j]
         slot[j] = base + k
-    g.state = (s0, s1, s2, s3)
     return taken, js
 
 
 def _drain_order(g: Prng, count: int) -> list[int]:
     """The slots the final drain emits, in order: ``below(len)``, move the last slot in."""
-    s0, s1, s2, s3 = g.state
     idx = list(range(count))
     out = []
-    for size in range(count, 0, -1):
-        limit = _TWO32 - _TWO32 % size
-        while True:
-            x = s1 * 5 & MASK32
-            r = ((x << 7 | x >> 25) & MASK32) * 9 & MASK32
-            t = s1 << 9 & MASK32
-            s2 ^= s0
-            s3 ^= s1
-            s1 ^= s2
-            s0 ^= s3
-            s2 ^= t
-            s3 = (s3 << 11 | s3 >> 21) & MASK32
-            if r < limit:
-                break
-        j = r % size
+    for j in _below_draws(g, range(count, 0, -1)):
         out.append(idx[j])
-        idx[j] = idx[size - 1]
+        idx[j] = idx[-1]
         idx.pop()
-    g.state = (s0, s1, s2, s3)
     return out
 
 
