@@ -9,7 +9,7 @@
 // record path exactly as it was wherever user code runs: user functions are
 // called lazily, on the same records, and may return anything.
 import { typeError, rangeError } from '../errors.mjs';
-import { recordAsBlock } from '../core/block.mjs';
+import { recordAsBlock, recordsOf } from '../core/block.mjs';
 
 /** Cardinality of an unbounded pipeline (like tfjs's Dataset.size). */
 export const INFINITE = Infinity;
@@ -115,5 +115,23 @@ export async function* getInOrder(stage, n, index, epoch) {
   for (let i = 0; i < n; i++) {
     while (next < n && pending.length < AHEAD) start();
     yield await pending.shift();
+  }
+}
+
+/**
+ * A source whose native path is iterateBlocks(): uniform rows, records are
+ * unstacked from its blocks (Python twin: core/stage.py BlockStage).
+ */
+export class BlockSource extends Stage {
+  get blockNative() {
+    return true;
+  }
+
+  get uniformRows() {
+    return true;
+  }
+
+  async *iterate(epoch) {
+    yield* recordsOf(this.iterateBlocks(epoch));
   }
 }

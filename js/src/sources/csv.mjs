@@ -4,12 +4,11 @@
 // the block parser falls back to, so errors read the same either way.
 import { openSync, readSync, closeSync } from 'node:fs';
 import { basename } from 'node:path';
-import { Stage } from '../ops/stage.mjs';
+import { BlockSource } from '../ops/stage.mjs';
 import { parseNumber } from './number.mjs';
 import { checkInt, rangeError, typeError, describe } from '../errors.mjs';
 import { requirePath } from './path.mjs';
 import { BlockParser, regions } from './csv_block.mjs';
-import { recordsOf } from '../core/block.mjs';
 
 const NL = 0x0a;
 const CR = 0x0d;
@@ -76,7 +75,7 @@ function columnList(value, where) {
   return list;
 }
 
-export class CsvSource extends Stage {
+export class CsvSource extends BlockSource {
   /**
    * @param {string} path
    * @param {{header?: boolean, features?: (string|number)[]|null, label?: string|number|(string|number)[]|null,
@@ -143,18 +142,6 @@ export class CsvSource extends Stage {
       feats = this.features.map(resolve);
     }
     return { feats, labels, columnNames: names };
-  }
-
-  get blockNative() {
-    return true;
-  }
-
-  get uniformRows() {
-    return true;
-  }
-
-  async *iterate(epoch) {
-    yield* recordsOf(this.iterateBlocks(epoch));
   }
 
   /** One block per region of complete lines read from the file (one read of blockSize bytes). */

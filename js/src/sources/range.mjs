@@ -1,10 +1,9 @@
 // range source: int32 scalars 0..n-1, indexable. SPEC.md §3.3.
-import { Stage } from '../ops/stage.mjs';
+import { BlockSource } from '../ops/stage.mjs';
 import { NdArray } from '../core/ndarray.mjs';
 import { checkInt } from '../errors.mjs';
-import { recordsOf } from '../core/block.mjs';
 
-export class RangeSource extends Stage {
+export class RangeSource extends BlockSource {
   constructor(n) {
     super(null);
     // Values are int32, so n - 1 must fit in int32.
@@ -28,18 +27,6 @@ export class RangeSource extends Stage {
   get(i) {
     this.checkIndex(i);
     return new NdArray('int32', [], Int32Array.of(i));
-  }
-
-  get blockNative() {
-    return true;
-  }
-
-  get uniformRows() {
-    return true;
-  }
-
-  async *iterate(epoch) {
-    yield* recordsOf(this.iterateBlocks(epoch));
   }
 
   /** Blocks of consecutive int32 values. */
