@@ -76,6 +76,37 @@ def images():
     write(f"{ROOT}/images_empty/.keep", b"")
 
 
+def class_folders():
+    """Keras layout trees (SPEC §3.4): nested folders, mixed formats and sizes, walk-order traps."""
+    g = Xoshiro(31)
+    fmts = {"png": "PNG", "jpg": "JPEG", "bmp": "BMP", "gif": "GIF", "PNG": "PNG"}
+    files = {
+        "bird": ["b1.png", "b2.jpg", "sub/b3.bmp", "sub/deeper/b4.gif", "sub/b5.png"],
+        # cat and dog hold only PNG/JPEG so that grayscale (DecodeImage channels=1) works on them
+        "cat": ["c1.png", "c2.jpg", "C3.PNG", "c4.png", "z/c5.jpg", "c6.jpg"],
+        # folder order by full path: dog, dog/a, dog/a b, dog/a/z (' ' < '/')
+        "dog": ["d1.jpg", "a/d2.png", "a b/d3.png", "a/z/d4.jpg", "d5.png", "a/d6.jpg"],
+    }
+    sizes = [(24, 16), (16, 24), (20, 20), (30, 18), (17, 23)]
+    k = 0
+    for cls, names in files.items():
+        for name in names:
+            w, h = sizes[k % len(sizes)]
+            k += 1
+            kind = {"bird": "triangle", "cat": "circle", "dog": "square"}[cls]
+            ext = name.rsplit(".", 1)[1]
+            write(f"{ROOT}/classes/{cls}/{name}", encode(shape_image(g, kind, w, h), fmts[ext]))
+    write(f"{ROOT}/classes/.hidden/ignored.png", encode(shape_image(g, "circle", 8, 8), "PNG"))
+    write(f"{ROOT}/classes/dog/.DS_Store", b"dotfiles are ignored")
+    # bad layouts
+    write(f"{ROOT}/classes_empty_class/bird/b1.png", encode(shape_image(g, "triangle", 8, 8), "PNG"))
+    write(f"{ROOT}/classes_empty_class/cat/.keep", b"")
+    write(f"{ROOT}/classes_bad_ext/bird/b1.png", encode(shape_image(g, "triangle", 8, 8), "PNG"))
+    write(f"{ROOT}/classes_bad_ext/bird/notes.txt", b"not an image")
+    write(f"{ROOT}/classes_bad_image/cat/c1.png", encode(shape_image(g, "circle", 8, 8), "PNG"))
+    write(f"{ROOT}/classes_bad_image/cat/c2.png", b"\x89PNG\r\n\x1a\n broken")
+
+
 def fmt_num(g, v):
     forms = ["%.6g", "%.9g", "%+.4f", "%.3e", "%.5g"]
     return forms[g.below(len(forms))] % v
@@ -120,6 +151,7 @@ def csvs():
 
 if __name__ == "__main__":
     images()
+    class_folders()
     csvs()
     total = sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(ROOT) for f in fs)
     print(f"wrote fixture data under {os.path.normpath(ROOT)}: {total} bytes")
