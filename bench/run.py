@@ -8,7 +8,10 @@ min-max range:
   - images (flat folder, JPEG+WebP with labels in names, decoded and resized
     with TF's kernels; batch 32): images/s alone, and into fit (small CNN).
 "alone" starts its clock after the first batch (start-up excluded); "fit"
-trains 2 epochs and reports the second (graph tracing excluded).
+trains 2 epochs and reports the second (graph tracing excluded); "in-memory
+fit" trains the same model on the whole CSV loaded into arrays / tensors (the
+reference a streaming pipeline is measured against). Peak RSS is each child
+process's own, read from the OS (wait4); the largest of the repeats is shown.
 Writes bench/results/latest.json.
 """
 import argparse
@@ -61,19 +64,38 @@ def specs(data, size):
     return out
 
 
-def run_json(cmd):
-    p = subprocess.run(cmd, cwd=ROOT, env=ENV, capture_output=True, text=True)
-    if p.returncode != 0:
-        raise SystemExit(f"{' '.join(cmd)} failed:\n{p.stderr[-3000:]}")
-    return json.loads(p.stdout.strip().splitlines()[-1])
+def run_child(cmd):
+    """Run `cmd`; return (stdout, peak RSS of that child in MB, from the OS via wait4)."""
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        p = subprocess.Popen(cmd, cwd=ROOT, env=ENV, stdout=out, stderr=err, text=True)
+        _, status, usage = os.wait4(p.pid, 0)
+        p.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        if p.returncode != 0:
+            raise SystemExit(f"{' '.join(cmd)} failed:\n{err.read()[-3000:]}")
+        return out.read(), usage.ru_maxrss / 1024  # ru_maxrss is in KiB on Linux
+
+
+def last_json(text):
+    return json.loads(text.strip().splitlines()[-1])
 
 
 def alone(lang, spec):
-    if lang == "python":
-        r = run_json([PY, os.path.join("bench", "input_py.py"), spec])
-    else:
-        r = run_json([node(), os.path.join("bench", "input_js.mjs"), spec])
-    return r["records_per_s"], r["records"]
+    script = ["input_py.py"] if lang == "python" else ["input_js.mjs"]
+    cmd = ([PY] if lang == "python" else [node()]) + [os.path.join("bench", script[0]), spec]
+    out, rss = run_child(cmd)
+    r = last_json(out)
+    return r["records_per_s"], r["records"], rss
+
+
+def inmem(lang, spec):
+    """The same model trained on arrays/tensors loaded whole into memory (the reference)."""
+    cmd = ([PY, os.path.join("bench", "inmem_py.py")] if lang == "python"
+           else [node(), os.path.join("bench", "inmem_js.mjs")]) + [spec]
+    out, rss = run_child(cmd)
+    r = last_json(out)
+    return r["records_per_s"], r["records"], rss
 
 
 def fit(lang, spec):
@@ -83,12 +105,10 @@ def fit(lang, spec):
             cmd = [PY, "-m", "streamfit", "train", spec, "--quiet", "--history", hist]
         else:
             cmd = [node(), os.path.join("js", "train.mjs"), spec, "--quiet", "--history", hist]
-        p = subprocess.run(cmd, cwd=ROOT, env=ENV, capture_output=True, text=True)
-        if p.returncode != 0:
-            raise SystemExit(f"{' '.join(cmd)} failed:\n{p.stderr[-3000:]}")
+        _, rss = run_child(cmd)
         h = json.load(open(hist))
     e = h["epochs"][-1]
-    return e["samples"] / e["seconds"], e["samples"]
+    return e["samples"] / e["seconds"], e["samples"], rss
 
 
 def main():
@@ -98,27 +118,35 @@ def main():
     ap.add_argument("--size", type=int, default=64)
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--out", default=os.path.join(ROOT, "bench", "results", "latest.json"))
+    ap.add_argument("--data", default=os.path.join(ROOT, "build", "bench"), help="where the generated data goes")
     args = ap.parse_args()
-    data = os.path.join(ROOT, "build", "bench")
+    data = args.data
     subprocess.run([PY, os.path.join(ROOT, "tools", "make_demo_data.py"), data, "--rows", str(args.rows),
                     "--images", str(args.images), "--size", str(args.size)], check=True)
     sp = specs(data, args.size)
     rows = []
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores; "
           f"{args.rows} CSV rows, {args.images} images {args.size}x{args.size}; median of {args.repeats} (min-max)")
-    print(f"{'case':<28}{'median/s':>12}{'min':>12}{'max':>12}{'records':>10}")
-    for data_kind, unit in (("csv", "rows"), ("images", "img")):
-        for mode in ("alone", "fit"):
-            for lang in ("python", "node"):
-                runs = [(alone if mode == "alone" else fit)(lang, sp[data_kind]) for _ in range(args.repeats)]
-                rates = [r for r, _ in runs]
-                row = {"data": data_kind, "mode": mode, "language": lang, "unit": f"{unit}/s",
-                       "median": statistics.median(rates), "min": min(rates), "max": max(rates),
-                       "records": runs[0][1]}
-                rows.append(row)
-                name = f"{data_kind} {mode} {lang}"
-                print(f"{name:<28}{row['median']:>12,.0f}{row['min']:>12,.0f}{row['max']:>12,.0f}{row['records']:>10}",
-                      flush=True)
+    print(f"{'case':<30}{'median/s':>12}{'min':>12}{'max':>12}{'records':>10}{'peak RSS MB':>13}{'vs in-memory':>14}")
+    modes = {"alone": alone, "fit": fit, "in-memory fit": inmem}
+    cases = [("csv", "alone"), ("csv", "fit"), ("csv", "in-memory fit"), ("images", "alone"), ("images", "fit")]
+    for data_kind, mode in cases:
+        unit = "rows" if data_kind == "csv" else "img"
+        for lang in ("python", "node"):
+            runs = [modes[mode](lang, sp[data_kind]) for _ in range(args.repeats)]
+            rates = [r for r, _, _ in runs]
+            row = {"data": data_kind, "mode": mode, "language": lang, "unit": f"{unit}/s",
+                   "median": statistics.median(rates), "min": min(rates), "max": max(rates),
+                   "records": runs[0][1], "peak_rss_mb": max(m for _, _, m in runs)}
+            rows.append(row)
+            ratio = ""
+            if mode == "in-memory fit":
+                ours = next(r for r in rows if (r["data"], r["mode"], r["language"]) == (data_kind, "fit", lang))
+                ours["vs_in_memory"] = ours["median"] / row["median"]
+                ratio = f"fit/in-memory {ours['vs_in_memory']:.2f}"
+            name = f"{data_kind} {mode} {lang}"
+            print(f"{name:<30}{row['median']:>12,.0f}{row['min']:>12,.0f}{row['max']:>12,.0f}{row['records']:>10}"
+                  f"{row['peak_rss_mb']:>13,.0f}  {ratio}", flush=True)
     os.makedirs(os.path.dirname(args.out), exist_ok=True)
     with open(args.out, "w") as f:
         json.dump({"command": "make bench", "args": vars(args), "machine": platform.platform(),

@@ -1,0 +1,45 @@
+"""In-memory reference for the CSV fit figure (Python): prints one JSON line.
+
+Loads the whole CSV into numpy arrays first (what you do when it fits in RAM),
+builds the spec's model with the same initial weights, and times the second
+of two `model.fit` epochs on those arrays with the spec's batch size.
+"""
+import json
+import os
+import sys
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+import numpy as np  # noqa: E402
+
+from streamfit import load_spec  # noqa: E402
+from streamfit.tf import import_tf  # noqa: E402
+from streamfit.tf.model import build_model, make_loss, make_optimizer  # noqa: E402
+
+
+def main(spec_path):
+    spec = load_spec(spec_path)
+    src = spec["source"]
+    data = np.loadtxt(src["path"], delimiter=",", skiprows=1, dtype=np.float32)
+    x, y = data[:, :1], data[:, 1]
+    batch = next(op["batch_size"] for op in spec["ops"] if op["op"] == "batch")
+    model, _, _ = build_model(spec["model"])
+    tr = spec["train"]
+    model.compile(loss=make_loss(tr["loss"]), optimizer=make_optimizer(tr["optimizer"]))
+    tf = import_tf()
+    times = []
+
+    class Timer(tf.keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            self.t = time.perf_counter()
+
+        def on_epoch_end(self, epoch, logs=None):
+            times.append(time.perf_counter() - self.t)
+
+    model.fit(x, y, batch_size=batch, epochs=2, shuffle=False, verbose=0, callbacks=[Timer()])
+    print(json.dumps({"language": "python", "records": len(x), "seconds": times[-1],
+                      "records_per_s": len(x) / times[-1]}))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
