@@ -56,6 +56,8 @@ export class Pipeline<T = Record> {
   [Symbol.asyncIterator](): AsyncIterableIterator<T>;
   cardinality(): Cardinality;
   readonly indexable: boolean;
+  /** Files of a class_folder source relative to its folder ('/'-separated), in record order; null for other sources. */
+  readonly filePaths: string[] | null;
   /** Record i of an indexable pipeline. */
   get(i: number, epoch?: number): Promise<T>;
   summary(): string;
@@ -85,8 +87,27 @@ export interface ImageFolderOptions {
   extensions?: string[];
 }
 
+export interface ClassFolderOptions {
+  /** Classes in label order (default: the sub-folders, sorted by UTF-8 bytes). */
+  classNames?: string[] | null;
+  labelMode?: 'int' | 'categorical' | 'binary' | 'none';
+  colorMode?: 'grayscale' | 'rgb' | 'rgba';
+  imageSize?: [number, number] | null;
+  cropToAspectRatio?: boolean;
+  padToAspectRatio?: boolean;
+  scale?: boolean;
+  /** Fraction in (0, 1) held out for validation; needs subset and seed. */
+  validationSplit?: number | null;
+  seed?: number | null;
+  splitMode?: 'streamfit' | 'keras';
+  /** Default: bmp gif jpeg jpg png. */
+  extensions?: string[];
+}
+
 export function csv(path: string, options?: CsvOptions): Pipeline;
 export function imageFolder(path: string, options?: ImageFolderOptions): Pipeline;
+export function classFolder(path: string, options: ClassFolderOptions & { subset: 'both' }): [Pipeline, Pipeline];
+export function classFolder(path: string, options?: ClassFolderOptions & { subset?: 'training' | 'validation' | null }): Pipeline;
 export function fromRange(n: number): Pipeline<NdArray<'int32'>>;
 
 export function permute(i: number, n: number, seed: number, epoch?: number): number;
@@ -107,7 +128,7 @@ export function digest(record: Record): string;
 export type ErrorCode =
   | 'SF_SPEC' | 'SF_ARG' | 'SF_SEED' | 'SF_FILE_NOT_FOUND'
   | 'SF_CSV_EMPTY_LINE' | 'SF_CSV_COLUMNS' | 'SF_CSV_NUMBER' | 'SF_CSV_HEADER'
-  | 'SF_IMAGE_LABEL' | 'SF_IMAGE_DECODE' | 'SF_EMPTY_SOURCE' | 'SF_SHUFFLE_BUFFER'
+  | 'SF_IMAGE_LABEL' | 'SF_IMAGE_DECODE' | 'SF_LAYOUT' | 'SF_EMPTY_SOURCE' | 'SF_SHUFFLE_BUFFER'
   | 'SF_BATCH_SHAPE' | 'SF_DEPENDENCY';
 export const ERROR_CODES: readonly ErrorCode[];
 
@@ -118,7 +139,7 @@ export interface StreamfitError extends Error {
 
 /** A spec object (SPEC.md §5); keys are snake_case as in the JSON file. */
 export interface Spec {
-  source: { type: 'csv' | 'image_folder' | 'range'; [key: string]: unknown };
+  source: { type: 'csv' | 'image_folder' | 'class_folder' | 'range'; [key: string]: unknown };
   ops?: Array<{ op: string; [key: string]: unknown }>;
   model?: { seed: number; input_shape: number[]; layers: Array<{ type: string; [key: string]: unknown }> };
   train?: { epochs: number; loss: string; optimizer: { type: 'sgd' | 'adam'; learning_rate: number; momentum?: number }; steps_per_epoch?: number | null; metrics?: string[] };

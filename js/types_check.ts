@@ -1,6 +1,6 @@
 // Typed usage of the public surface, imported as a user would ('streamfit');
 // checked by `tsc --noEmit -p js/tsconfig.json` (tsconfig maps the name to index.d.ts).
-import { csv, fromRange, imageFolder, NdArray, Pipeline, permute, Prng, mix32, combine, digest, loadSpec, pipelineFromSpec, ERROR_CODES } from 'streamfit';
+import { csv, fromRange, imageFolder, classFolder, NdArray, Pipeline, permute, Prng, mix32, combine, digest, loadSpec, pipelineFromSpec, ERROR_CODES } from 'streamfit';
 import type { Record, StreamfitError, Spec } from 'streamfit';
 
 async function usage(): Promise<void> {
@@ -16,6 +16,10 @@ async function usage(): Promise<void> {
   const first: NdArray = await r.get(0, 0);
   const n: number | null = r.cardinality();
   const images = imageFolder('photos', { imageSize: [32, 32], scale: true, labelMode: 'categorical' });
+  const [train, val]: [Pipeline, Pipeline] = classFolder('flowers', { imageSize: [8, 8], validationSplit: 0.2, subset: 'both', seed: 1 });
+  const one: Pipeline = classFolder('flowers', { labelMode: 'binary', cropToAspectRatio: true, imageSize: [4, 4] });
+  const paths: string[] | null = one.filePaths;
+  void [train, val, paths];
   const g = new Prng(42);
   const words: number[] = g.state;
   g.state = words;

@@ -29,6 +29,8 @@ XY = {"type": "csv", "path": D + "xy.csv", "features": ["x"], "label": "y"}
 WIDE = {"type": "csv", "path": D + "wide.csv", "features": ["a", "b", "c"], "label": "label", "label_dtype": "int32"}
 IMG = {"type": "image_folder", "path": D + "images"}
 SAME = {"type": "image_folder", "path": D + "images_same_size"}
+CLS = {"type": "class_folder", "path": D + "classes"}
+CAT_DOG = dict(CLS, class_names=["cat", "dog"])  # PNG/JPEG only: grayscale decodes
 
 
 def csv(path, **kw):
@@ -110,6 +112,31 @@ CASES = [
                                                            op("shuffle", seed=8), op("repeat", count=2),
                                                            op("prefetch", buffer_size=2), op("batch", batch_size=3),
                                                            epochs=(0, 1))),
+    # ---- class folders (SPEC §3.4); pixels of resized cases come from Keras's own loader
+    ("class_folder", "each_file_unbatched", dig(CLS)),
+    ("class_folder", "resize_batch", dig(dict(CLS, image_size=[8, 8]), op("batch", batch_size=4))),
+    ("class_folder", "crop_to_aspect_ratio", dig(dict(CLS, image_size=[10, 6], crop_to_aspect_ratio=True),
+                                                 op("batch", batch_size=5))),
+    ("class_folder", "pad_to_aspect_ratio", dig(dict(CLS, image_size=[7, 13], pad_to_aspect_ratio=True, scale=True),
+                                                op("batch", batch_size=5))),
+    ("class_folder", "categorical_global_shuffle", dig(dict(CLS, image_size=[6, 6], label_mode="categorical"),
+                                                       op("shuffle", seed=4), op("batch", batch_size=6),
+                                                       epochs=(0, 1))),
+    ("class_folder", "grayscale_binary", dig(dict(CAT_DOG, image_size=[5, 5], color_mode="grayscale",
+                                                  label_mode="binary"), op("batch", batch_size=4))),
+    ("class_folder", "class_names_order", dig(dict(CLS, class_names=["dog", "bird"], image_size=[4, 4]),
+                                              op("batch", batch_size=11))),
+    ("class_folder", "label_mode_none", dig(dict(CLS, image_size=[4, 4], label_mode="none"),
+                                            op("batch", batch_size=17))),
+    ("class_folder", "split_streamfit_training", dig(dict(CLS, image_size=[4, 4], validation_split=0.25,
+                                                          subset="training", seed=5), op("batch", batch_size=4))),
+    ("class_folder", "split_streamfit_validation", dig(dict(CLS, image_size=[4, 4], validation_split=0.25,
+                                                            subset="validation", seed=5), op("batch", batch_size=4))),
+    ("class_folder", "split_keras_training", dig(dict(CLS, image_size=[4, 4], validation_split=0.2,
+                                                      subset="training", seed=1337, split_mode="keras"),
+                                                 op("batch", batch_size=4))),
+    ("class_folder", "split_keras_validation", dig(dict(CLS, image_size=[4, 4], validation_split=0.2,
+                                                        subset="validation", seed=1337, split_mode="keras"))),
     # ---- errors: the same code in both languages
     ("errors", "csv_columns", err(csv("bad_columns.csv"), [], "SF_CSV_COLUMNS", "bad_columns.csv", "line 4")),
     ("errors", "csv_number", err(csv("bad_number.csv"), [], "SF_CSV_NUMBER", "bad_number.csv", "line 3", "abc")),
@@ -129,6 +156,18 @@ CASES = [
                                                  "triangle")),
     ("errors", "image_decode", err({"type": "image_folder", "path": D + "images_bad_decode"}, [],
                                    "SF_IMAGE_DECODE", "cat_0002.jpg")),
+    ("errors", "class_folder_empty_class", err({"type": "class_folder", "path": D + "classes_empty_class"}, [],
+                                               "SF_LAYOUT", "cat")),
+    ("errors", "class_folder_unknown_extension", err({"type": "class_folder", "path": D + "classes_bad_ext"}, [],
+                                                     "SF_LAYOUT", "notes.txt")),
+    ("errors", "class_folder_missing_class", err(dict(CLS, class_names=["cat", "horse"]), [], "SF_LAYOUT", "horse")),
+    ("errors", "class_folder_empty_class_names", err(dict(CLS, class_names=[]), [], "SF_LAYOUT", "class")),
+    ("errors", "class_folder_bad_image", err({"type": "class_folder", "path": D + "classes_bad_image"}, [],
+                                             "SF_IMAGE_DECODE", "c2.png")),
+    ("errors", "class_folder_subset_without_split", err(dict(CLS, subset="training"), [], "SF_ARG", "subset")),
+    ("errors", "class_folder_split_without_seed", err(dict(CLS, validation_split=0.2, subset="training"), [],
+                                                      "SF_SEED", "seed")),
+    ("errors", "class_folder_binary_three_classes", err(dict(CLS, label_mode="binary"), [], "SF_ARG", "binary")),
     ("errors", "image_empty_folder", err({"type": "image_folder", "path": D + "images_empty"}, [],
                                          "SF_EMPTY_SOURCE", "images_empty")),
     ("errors", "global_shuffle_on_stream", err(XY, [op("shuffle", seed=1)], "SF_SHUFFLE_BUFFER", "buffer_size")),

@@ -19,7 +19,7 @@ import sys
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
-from refrng import Xoshiro, buffer_shuffle, combine, mix32, permute  # noqa: E402
+from refrng import TAG_SPLT, Xoshiro, buffer_shuffle, combine, mix32, permute  # noqa: E402
 from golden_cases import CASES  # noqa: E402
 
 FIX = os.path.normpath(os.path.join(os.path.dirname(__file__), "..", "shared_fixtures"))
@@ -187,6 +187,104 @@ def src_image_folder(p, base):
     return out, True
 
 
+KERAS_EXT = ("bmp", "gif", "jpeg", "jpg", "png")
+_KERAS_LOADERS = {}
+
+
+def keras_images(paths, size, channels, crop, pad):
+    """Keras's own image loader run the way image_dataset_from_directory runs it: mapped
+    over a tf.data pipeline. (A bare tf.function is not the same: grappler rewrites its
+    float32 divisions by constants into multiplications, and some sizes come out different.)"""
+    import tensorflow as tf
+    from keras.src.utils.image_dataset_utils import _load_image_tf
+
+    ds = tf.data.Dataset.from_tensor_slices(paths).map(
+        lambda p: _load_image_tf(p, tuple(size), channels, "bilinear", "channels_last", crop, pad))
+    return [x.numpy() for x in ds]
+
+
+def class_listing(root, class_names, exts):
+    """(relative paths, labels, classes) in Keras's index_directory order (SPEC §3.4)."""
+    subdirs = sorted((d for d in os.listdir(root) if os.path.isdir(os.path.join(root, d)) and not d.startswith(".")),
+                     key=lambda d: d.encode())
+    classes = subdirs if class_names is None else class_names
+    if not classes:
+        raise RefError("SF_LAYOUT", "no class")
+    for c in classes:
+        if c not in subdirs:
+            raise RefError("SF_LAYOUT", f"class {c!r} has no folder")
+    files, labels = [], []
+    for k, c in enumerate(classes):
+        found = 0
+        for dirpath, _, names in sorted(os.walk(os.path.join(root, c)), key=lambda w: w[0].encode()):
+            for f in sorted(names, key=lambda f: f.encode()):
+                rel = os.path.relpath(os.path.join(dirpath, f), root).replace(os.sep, "/")
+                if not f.lower().endswith(tuple("." + e for e in exts)):
+                    if f.startswith("."):
+                        continue  # .DS_Store and the like
+                    raise RefError("SF_LAYOUT", f"{rel}: unknown extension")
+                files.append(rel)
+                labels.append(k)
+                found += 1
+        if not found:
+            raise RefError("SF_LAYOUT", f"class folder {c!r} is empty")
+    return files, labels, classes
+
+
+def src_class_folder(p, base):
+    import tensorflow as tf
+
+    root = os.path.normpath(os.path.join(base, p["path"]))
+    exts = tuple(e.lower() for e in p.get("extensions", KERAS_EXT))
+    files, labels, classes = class_listing(root, p.get("class_names"), exts)
+    split, subset, seed = p.get("validation_split"), p.get("subset"), p.get("seed")
+    if (split is None) != (subset is None):
+        raise RefError("SF_ARG", "subset and validation_split go together")
+    if split is not None and seed is None:
+        raise RefError("SF_SEED", "a split needs a seed")
+    if p.get("label_mode") == "binary" and len(classes) != 2:
+        raise RefError("SF_ARG", "binary needs 2 classes")
+    order = list(range(len(files)))
+    if split is not None:
+        n = len(files)
+        v = int(split * n)
+        if p.get("split_mode", "streamfit") == "keras":
+            o = np.arange(n)
+            np.random.RandomState(seed).shuffle(o)
+            order = o[:n - v].tolist() if subset == "training" else o[n - v:].tolist()
+        else:
+            k = combine(seed, TAG_SPLT)
+            val = [permute(i, n, k, 0) >= n - v for i in range(n)]
+            order = [i for i in range(n) if val[i] == (subset == "validation")]
+    channels = {"grayscale": 1, "rgb": 3, "rgba": 4}[p.get("color_mode", "rgb")]
+    size, scale, mode = p.get("image_size"), p.get("scale", False), p.get("label_mode", "int")
+    crop, pad = p.get("crop_to_aspect_ratio", False), p.get("pad_to_aspect_ratio", False)
+    out = []
+    pixels = keras_images([os.path.join(root, files[i]) for i in order], size, channels, crop, pad) if size else None
+    for n_, i in enumerate(order):
+        path = os.path.join(root, files[i])
+        try:
+            if size:
+                x = pixels[n_]
+            else:
+                x = tf.raw_ops.DecodeImage(contents=open(path, "rb").read(), channels=channels, dtype=tf.uint8,
+                                           expand_animations=False).numpy()
+        except Exception:
+            raise RefError("SF_IMAGE_DECODE", files[i])
+        if scale:
+            x = x.astype(np.float32) / np.float32(255)
+        k = labels[i]
+        if mode == "none":
+            out.append(x)
+        elif mode == "int":
+            out.append((x, np.array(k, dtype=np.int32)))
+        elif mode == "binary":
+            out.append((x, np.array([k], dtype=np.float32)))
+        else:
+            out.append((x, np.eye(len(classes), dtype=np.float32)[k]))
+    return out, True
+
+
 # ---------------------------------------------------------------- ops (§4)
 def each_leaf(rec, on, f):
     if isinstance(rec, tuple) and len(rec) == 2:
@@ -248,6 +346,8 @@ def run(spec, base, epoch):
         elems, idx = src_range(s)
     elif kind == "csv":
         elems, idx = src_csv(s, base)
+    elif kind == "class_folder":
+        elems, idx = src_class_folder(s, base)
     else:
         elems, idx = src_image_folder(s, base)
     ops = spec.get("ops", [])

@@ -14,6 +14,7 @@ export const ERROR_CODES = Object.freeze([
   'SF_CSV_HEADER',
   'SF_IMAGE_LABEL',
   'SF_IMAGE_DECODE',
+  'SF_LAYOUT',
   'SF_EMPTY_SOURCE',
   'SF_SHUFFLE_BUFFER',
   'SF_BATCH_SHAPE',

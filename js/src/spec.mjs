@@ -5,6 +5,7 @@ import { Pipeline } from './core/pipeline.mjs';
 import { CsvSource } from './sources/csv.mjs';
 import { RangeSource } from './sources/range.mjs';
 import { ImageFolderSource } from './sources/image_folder.mjs';
+import { ClassFolderSource } from './sources/class_folder.mjs';
 import { builtinMap, builtinFilter, MAP_PARAMS, FILTER_PARAMS } from './ops/builtins.mjs';
 import { plainError, typeError, describe } from './errors.mjs';
 
@@ -13,6 +14,14 @@ import { plainError, typeError, describe } from './errors.mjs';
 const SOURCES = {
   csv: { keys: { type: 'string', path: 'string', header: 'boolean', features: 'array?', label: 'any', delimiter: 'string', dtype: 'string', label_dtype: 'string' }, required: ['path'] },
   image_folder: { keys: { type: 'string', path: 'string', pattern: 'string', classes: 'array?', label_mode: 'string', channels: 'number', image_size: 'array?', scale: 'boolean', extensions: 'array' }, required: ['path'] },
+  class_folder: {
+    keys: {
+      type: 'string', path: 'string', class_names: 'array?', label_mode: 'string', color_mode: 'string', image_size: 'array?',
+      crop_to_aspect_ratio: 'boolean', pad_to_aspect_ratio: 'boolean', scale: 'boolean', validation_split: 'number?',
+      subset: 'string?', seed: 'any', split_mode: 'string', extensions: 'array',
+    },
+    required: ['path'],
+  },
   range: { keys: { type: 'string', n: 'number' }, required: ['n'] },
 };
 
@@ -109,6 +118,9 @@ export function validateSpec(spec) {
   checkObject(src, 'spec.source');
   if (typeof src.type !== 'string') throw specError(`spec.source needs a string key "type" (one of ${Object.keys(SOURCES).join(', ')})`);
   checkKeys(src, pick(SOURCES, src.type, 'source type', 'spec.source'), 'spec.source');
+  if (src.type === 'class_folder' && src.subset === 'both') {
+    throw specError('spec.source.subset "both" is not allowed: a spec describes one pipeline; write one spec with "training" and one with "validation"');
+  }
   (spec.ops ?? []).forEach((op, i) => checkOp(op, `spec.ops[${i}]`));
   if (spec.model !== undefined) {
     checkKeys(spec.model, MODEL, 'spec.model');
@@ -176,6 +188,13 @@ function buildSource(src, baseDir) {
       return new ImageFolderSource(path, {
         pattern: src.pattern, classes: src.classes, labelMode: src.label_mode, channels: src.channels,
         imageSize: src.image_size, scale: src.scale, extensions: src.extensions,
+      });
+    case 'class_folder':
+      return new ClassFolderSource(path, {
+        classNames: src.class_names, labelMode: src.label_mode, colorMode: src.color_mode, imageSize: src.image_size,
+        cropToAspectRatio: src.crop_to_aspect_ratio, padToAspectRatio: src.pad_to_aspect_ratio, scale: src.scale,
+        validationSplit: src.validation_split, subset: src.subset, seed: src.seed, splitMode: src.split_mode,
+        extensions: src.extensions,
       });
     default:
       return new RangeSource(src.n);

@@ -15,6 +15,7 @@ from .core.record import digest
 from .errors import ERROR_CODES, StreamfitError
 from .order.permute import permute
 from .order.prng import Prng, combine, mix32
+from .sources.class_folder import class_folder
 from .sources.csv import csv
 from .sources.image_folder import image_folder
 from .sources.range import from_range
@@ -23,6 +24,7 @@ from .spec import load_spec, pipeline_from_spec
 __all__ = [
     "csv",
     "image_folder",
+    "class_folder",
     "from_range",
     "Pipeline",
     "permute",

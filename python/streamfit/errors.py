@@ -28,6 +28,7 @@ ERROR_CODES: tuple[str, ...] = (
     "SF_CSV_HEADER",
     "SF_IMAGE_LABEL",
     "SF_IMAGE_DECODE",
+    "SF_LAYOUT",
     "SF_EMPTY_SOURCE",
     "SF_SHUFFLE_BUFFER",
     "SF_BATCH_SHAPE",

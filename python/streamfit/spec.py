@@ -106,6 +106,13 @@ def _source(src: dict[str, Any], base_dir: str) -> Pipeline:
         from .sources.image_folder import image_folder
 
         return image_folder(**args)
+    if src["type"] == "class_folder":
+        from .sources.class_folder import class_folder
+
+        if args.get("subset") == "both":
+            raise_error("SF_SPEC", "spec: source.subset \"both\" is not allowed in a spec: a spec describes one "
+                        "pipeline; use \"training\" or \"validation\" (one spec each)")
+        return class_folder(**args)  # type: ignore[return-value]
     from .sources.range import from_range
 
     return from_range(args["n"])

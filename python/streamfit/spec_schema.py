@@ -64,6 +64,19 @@ SOURCES: dict[str, Schema] = {
         "scale": (_bool, False, "true or false"),
         "extensions": (_opt(_list_of(_str)), False, "a list of strings"),
     },
+    "class_folder": {
+        "path": (_str, True, "a string"),
+        "class_names": (_opt(_list_of(_str)), False, "a list of strings or null"),
+        "label_mode": (_str, False, "a string"), "color_mode": (_str, False, "a string"),
+        "image_size": (_opt(_list_of(_num)), False, "[height, width] or null"),
+        "crop_to_aspect_ratio": (_bool, False, "true or false"),
+        "pad_to_aspect_ratio": (_bool, False, "true or false"),
+        "scale": (_bool, False, "true or false"),
+        "validation_split": (_opt(_num), False, "a number or null"),
+        "subset": (_opt(_str), False, "\"training\", \"validation\" or null"),
+        "seed": (_any, False, "a seed"), "split_mode": (_str, False, "a string"),
+        "extensions": (_opt(_list_of(_str)), False, "a list of strings"),
+    },
     "range": {"n": (_num, True, "a number")},
 }
 

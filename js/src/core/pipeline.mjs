@@ -92,6 +92,15 @@ export class Pipeline {
     return this.stage.indexable;
   }
 
+  /**
+   * The source's files relative to its folder ('/'-separated) in the source's
+   * record order (SPEC §3.4); null when the source has no such list.
+   * @returns {string[]|null}
+   */
+  get filePaths() {
+    return this.stages()[0].filePaths ?? null;
+  }
+
   /** Record i of epoch `epoch` of an indexable pipeline. */
   async get(i, epoch = 0) {
     checkInt(epoch, 'get(i, epoch)', 0, 4294967295);

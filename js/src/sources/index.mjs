@@ -2,6 +2,7 @@
 import { Pipeline } from '../core/pipeline.mjs';
 import { CsvSource } from './csv.mjs';
 import { ImageFolderSource } from './image_folder.mjs';
+import { ClassFolderSource } from './class_folder.mjs';
 import { RangeSource } from './range.mjs';
 
 /**
@@ -20,6 +21,23 @@ export function csv(path, options = {}) {
  */
 export function imageFolder(path, options = {}) {
   return new Pipeline(new ImageFolderSource(path, options));
+}
+
+/**
+ * Images in Keras's class folders, root/<class>/<file> (SPEC.md §3.4). With
+ * subset "both" returns [training, validation], listed and split once.
+ * @example
+ * const [train, val] = classFolder('flowers', { imageSize: [64, 64], validationSplit: 0.2, subset: 'both', seed: 1337 });
+ * console.log(train.summary(), train.filePaths.length); // class_folder(flowers, subset=training) ...
+ */
+export function classFolder(path, options = {}) {
+  if (options !== null && typeof options === 'object' && options.subset === 'both') {
+    const shared = {};
+    const training = new ClassFolderSource(path, { ...options, subset: 'training' }, shared);
+    const validation = new ClassFolderSource(path, { ...options, subset: 'validation' }, shared);
+    return [new Pipeline(training), new Pipeline(validation)];
+  }
+  return new Pipeline(new ClassFolderSource(path, options));
 }
 
 /**

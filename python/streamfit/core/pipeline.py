@@ -137,6 +137,19 @@ class Pipeline:
         return self.summary()
 
     @property
+    def file_paths(self) -> list[str] | None:
+        """The source's selected files, relative to its folder with ``/`` separators, in record order
+        (SPEC §3.4); ``None`` when the source has no such list.
+
+        Example::
+
+            class_folder("flowers").file_paths[:2]   # ['daisy/1.jpg', 'daisy/2.jpg']
+        """
+        source = self._stage.chain()[0]
+        paths = getattr(source, "file_paths", None)
+        return paths() if callable(paths) else None
+
+    @property
     def stages(self) -> list[Stage]:
         """The stages from source to last (read-only view for adapters)."""
         return self._stage.chain()

@@ -3,7 +3,7 @@
 Built with ``from_generator``; the signature comes from the first element
 (tuples stay tuples so ``model.fit`` reads ``(x, y)``). Axis 0 is left
 unknown when a ``batch`` may give a short last batch, and image height and
-width when an image folder is not resized. The k-th iterator created over the
+width when an image or class folder is not resized. The k-th iterator created over the
 dataset runs epoch k, so every ``fit`` epoch sees a new order.
 
 Per-step cost: ``from_generator`` pays a Python call, a GIL round trip and a
@@ -47,11 +47,12 @@ def _groups(pipeline: Any, epoch: int) -> Any:
 def _relax_dims(pipeline: Any) -> tuple[bool, bool]:
     """(unknown batch axis, unknown image height/width) for this pipeline's stages."""
     from ..ops.batch import Batch
+    from ..sources.class_folder import ClassFolderSource
     from ..sources.image_folder import ImageFolderSource
 
     stages = pipeline.stages
     batch = any(isinstance(s, Batch) and not s.drop_remainder for s in stages)
-    ragged = isinstance(stages[0], ImageFolderSource) and stages[0].size is None
+    ragged = isinstance(stages[0], (ImageFolderSource, ClassFolderSource)) and stages[0].size is None
     return batch, ragged
 
 
