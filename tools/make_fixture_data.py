@@ -107,6 +107,41 @@ def class_folders():
     write(f"{ROOT}/classes_bad_image/cat/c2.png", b"\x89PNG\r\n\x1a\n broken")
 
 
+def mask_image(g, w, h):
+    """A 0/255 change mask."""
+    im = Image.new("L", (w, h), 0)
+    d = ImageDraw.Draw(im)
+    x0, y0 = g.below(w // 2), g.below(h // 2)
+    d.rectangle([x0, y0, x0 + w // 3, y0 + h // 3], fill=255)
+    return im
+
+
+def paired_folders():
+    """time1/, time2/, label/ trees (SPEC §3.5), matched by stem, not by position."""
+    g = Xoshiro(77)
+    # time2 uses other extensions for some stems, and "b10" sorts before "b2" by bytes
+    stems = ["a1", "a2", "b10", "b2", "c"]
+    ext1 = {"a1": "png", "a2": "jpg", "b10": "png", "b2": "bmp", "c": "webp"}
+    ext2 = {"a1": "jpg", "a2": "png", "b10": "png", "b2": "png", "c": "gif"}
+    fmts = {"png": "PNG", "jpg": "JPEG", "bmp": "BMP", "webp": "WEBP", "gif": "GIF"}
+    for k, stem in enumerate(stems):
+        w, h = (12, 10) if k % 2 else (10, 12)
+        for folder, ext in (("time1", ext1[stem]), ("time2", ext2[stem])):
+            im = shape_image(g, ("circle", "square")[k % 2], w, h)
+            write(f"{ROOT}/pairs/{folder}/{stem}.{ext}", encode(im, fmts[ext]))
+        write(f"{ROOT}/pairs/label/{stem}.png", encode(mask_image(g, w, h), "PNG"))
+    write(f"{ROOT}/pairs/label/.DS_Store", b"ignored")
+    # bad layouts
+    for stem in ("x1", "x2"):
+        write(f"{ROOT}/pairs_missing/time1/{stem}.png", encode(shape_image(g, "circle", 6, 6), "PNG"))
+        write(f"{ROOT}/pairs_missing/label/{stem}.png", encode(mask_image(g, 6, 6), "PNG"))
+    write(f"{ROOT}/pairs_missing/time2/x1.png", encode(shape_image(g, "circle", 6, 6), "PNG"))
+    write(f"{ROOT}/pairs_duplicate/time1/x1.png", encode(shape_image(g, "circle", 6, 6), "PNG"))
+    write(f"{ROOT}/pairs_duplicate/time2/x1.png", encode(shape_image(g, "circle", 6, 6), "PNG"))
+    write(f"{ROOT}/pairs_duplicate/time2/x1.jpg", encode(shape_image(g, "circle", 6, 6), "JPEG"))
+    write(f"{ROOT}/pairs_duplicate/label/x1.png", encode(mask_image(g, 6, 6), "PNG"))
+
+
 def fmt_num(g, v):
     forms = ["%.6g", "%.9g", "%+.4f", "%.3e", "%.5g"]
     return forms[g.below(len(forms))] % v
@@ -152,6 +187,7 @@ def csvs():
 if __name__ == "__main__":
     images()
     class_folders()
+    paired_folders()
     csvs()
     total = sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(ROOT) for f in fs)
     print(f"wrote fixture data under {os.path.normpath(ROOT)}: {total} bytes")
