@@ -56,10 +56,12 @@ export class Pipeline<T = Record> {
   [Symbol.asyncIterator](): AsyncIterableIterator<T>;
   cardinality(): Cardinality;
   readonly indexable: boolean;
-  /** Files of a class_folder source relative to its folder ('/'-separated), in record order; null for other sources. */
+  /** Files of a class_folder source relative to its folder ('/'-separated), in record order; a paired_folders source's first-input files; null for other sources. */
   readonly filePaths: string[] | null;
   /** Record i of an indexable pipeline. */
   get(i: number, epoch?: number): Promise<T>;
+  /** Batch i of epoch `epoch` of an indexable pipeline followed by batch(B) [+ prefetch] (SPEC.md §4.5). */
+  batchAt(i: number, epoch?: number): Promise<Record>;
   summary(): string;
   toString(): string;
   /** A tfjs tf.data.Dataset; the k-th iterator read from runs epoch k. (x, y) pairs become {xs, ys}. */
@@ -104,11 +106,55 @@ export interface ClassFolderOptions {
   extensions?: string[];
 }
 
+export interface PairedFoldersOptions {
+  /** Sub-folders holding the inputs, in input order (default ["time1", "time2"]). */
+  inputs?: string[];
+  /** Sub-folder of the label masks (default "label"); null: records are the inputs alone. */
+  label?: string | null;
+  /** DecodeImage channels of the inputs (masks always decode with 1). */
+  channels?: 0 | 1 | 3 | 4;
+  /** [h, w]: inputs resized bilinearly (float32), masks nearest-neighbour (uint8). */
+  imageSize?: [number, number] | null;
+  /** Divide the inputs (not the masks) by 255. */
+  scale?: boolean;
+  /** Default: jpg jpeg png bmp gif webp. */
+  extensions?: string[];
+}
+
+/** Leaf of an element spec: a null dimension matches any size. */
+export interface LeafSpec {
+  dtype: DType;
+  shape: Array<number | null>;
+}
+
+/** A tree of leaf specs: tuples as arrays, dicts as objects. */
+export type ElementSpec = LeafSpec | ElementSpec[] | { [key: string]: ElementSpec };
+
+/** What a generator may yield: leaves (NdArray, typed arrays, numbers, tf.Tensors) in arrays and plain objects. */
+export type GeneratorElement =
+  | NdArray | Uint8Array | Int32Array | Float32Array | Float64Array | BigInt64Array | number
+  | import('@tensorflow/tfjs-node').Tensor
+  | GeneratorElement[] | { [key: string]: GeneratorElement };
+
+export interface FromGeneratorOptions {
+  /** Declared structure, dtypes (leaves are cast) and shapes; default: the first element's structure and dtypes. */
+  elementSpec?: ElementSpec | null;
+  /** Name shown in the summary, generator(name). */
+  name?: string;
+}
+
 export function csv(path: string, options?: CsvOptions): Pipeline;
 export function imageFolder(path: string, options?: ImageFolderOptions): Pipeline;
 export function classFolder(path: string, options: ClassFolderOptions & { subset: 'both' }): [Pipeline, Pipeline];
 export function classFolder(path: string, options?: ClassFolderOptions & { subset?: 'training' | 'validation' | null }): Pipeline;
 export function fromRange(n: number): Pipeline<NdArray<'int32'>>;
+/** Records [[x1, x2, ...], y] (or [x1, x2, ...] with label: null) of images matched by file name (SPEC.md §3.5). */
+export function pairedFolders(path: string, options?: PairedFoldersOptions): Pipeline;
+/** Records from fn(), called once per epoch for a fresh sync or async iterator (SPEC.md §3.6). */
+export function fromGenerator(
+  fn: () => Iterator<GeneratorElement> | AsyncIterator<GeneratorElement> | Iterable<GeneratorElement> | AsyncIterable<GeneratorElement>,
+  options?: FromGeneratorOptions,
+): Pipeline;
 
 export function permute(i: number, n: number, seed: number, epoch?: number): number;
 
@@ -128,7 +174,7 @@ export function digest(record: Record): string;
 export type ErrorCode =
   | 'SF_SPEC' | 'SF_ARG' | 'SF_SEED' | 'SF_FILE_NOT_FOUND'
   | 'SF_CSV_EMPTY_LINE' | 'SF_CSV_COLUMNS' | 'SF_CSV_NUMBER' | 'SF_CSV_HEADER'
-  | 'SF_IMAGE_LABEL' | 'SF_IMAGE_DECODE' | 'SF_LAYOUT' | 'SF_EMPTY_SOURCE' | 'SF_SHUFFLE_BUFFER'
+  | 'SF_IMAGE_LABEL' | 'SF_IMAGE_DECODE' | 'SF_LAYOUT' | 'SF_PAIR_MISSING' | 'SF_EMPTY_SOURCE' | 'SF_SHUFFLE_BUFFER'
   | 'SF_BATCH_SHAPE' | 'SF_DEPENDENCY';
 export const ERROR_CODES: readonly ErrorCode[];
 
@@ -139,7 +185,7 @@ export interface StreamfitError extends Error {
 
 /** A spec object (SPEC.md §5); keys are snake_case as in the JSON file. */
 export interface Spec {
-  source: { type: 'csv' | 'image_folder' | 'class_folder' | 'range'; [key: string]: unknown };
+  source: { type: 'csv' | 'image_folder' | 'class_folder' | 'paired_folders' | 'range'; [key: string]: unknown };
   ops?: Array<{ op: string; [key: string]: unknown }>;
   model?: { seed: number; input_shape: number[]; layers: Array<{ type: string; [key: string]: unknown }> };
   train?: { epochs: number; loss: string; optimizer: { type: 'sgd' | 'adam'; learning_rate: number; momentum?: number }; steps_per_epoch?: number | null; metrics?: string[] };

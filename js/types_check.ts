@@ -1,7 +1,7 @@
 // Typed usage of the public surface, imported as a user would ('streamfit');
 // checked by `tsc --noEmit -p js/tsconfig.json` (tsconfig maps the name to index.d.ts).
-import { csv, fromRange, imageFolder, classFolder, NdArray, Pipeline, permute, Prng, mix32, combine, digest, loadSpec, pipelineFromSpec, ERROR_CODES } from 'streamfit';
-import type { Record, StreamfitError, Spec } from 'streamfit';
+import { csv, fromRange, imageFolder, classFolder, pairedFolders, fromGenerator, NdArray, Pipeline, permute, Prng, mix32, combine, digest, loadSpec, pipelineFromSpec, ERROR_CODES } from 'streamfit';
+import type { Record, StreamfitError, Spec, ElementSpec } from 'streamfit';
 
 async function usage(): Promise<void> {
   const p: Pipeline = csv('xy.csv', { features: ['x'], label: 'y', blockSize: 1 << 20 })
@@ -20,6 +20,16 @@ async function usage(): Promise<void> {
   const one: Pipeline = classFolder('flowers', { labelMode: 'binary', cropToAspectRatio: true, imageSize: [4, 4] });
   const paths: string[] | null = one.filePaths;
   void [train, val, paths];
+  const pairs: Pipeline = pairedFolders('levir', { inputs: ['a', 'b'], label: null, imageSize: [64, 64], scale: true, channels: 3 });
+  const pairBatch: Record = await pairs.batch(8).batchAt(0, 1);
+  const elementSpec: ElementSpec = [{ dtype: 'float32', shape: [null, 2] }, { y: { dtype: 'int32', shape: [] } }];
+  const gen: Pipeline = fromGenerator(function* rows() {
+    yield [Float32Array.of(1, 2), { y: 3 }];
+  }, { elementSpec, name: 'rows' }).shuffle({ bufferSize: 10, seed: 1 });
+  const agen: Pipeline = fromGenerator(async function* more() {
+    yield { x: new NdArray('uint8', [2], [1, 2]) };
+  });
+  void [pairBatch, gen, agen];
   const g = new Prng(42);
   const words: number[] = g.state;
   g.state = words;

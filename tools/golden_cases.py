@@ -30,6 +30,7 @@ WIDE = {"type": "csv", "path": D + "wide.csv", "features": ["a", "b", "c"], "lab
 IMG = {"type": "image_folder", "path": D + "images"}
 SAME = {"type": "image_folder", "path": D + "images_same_size"}
 CLS = {"type": "class_folder", "path": D + "classes"}
+PAIRS = {"type": "paired_folders", "path": D + "pairs"}
 CAT_DOG = dict(CLS, class_names=["cat", "dog"])  # PNG/JPEG only: grayscale decodes
 
 
@@ -137,6 +138,15 @@ CASES = [
                                                  op("batch", batch_size=4))),
     ("class_folder", "split_keras_validation", dig(dict(CLS, image_size=[4, 4], validation_split=0.2,
                                                         subset="validation", seed=1337, split_mode="keras"))),
+    # ---- paired folders (SPEC §3.5)
+    ("paired_folders", "each_pair_unbatched", dig(PAIRS)),
+    ("paired_folders", "resize_scale_batch", dig(dict(PAIRS, image_size=[8, 8], scale=True), op("batch", batch_size=2))),
+    ("paired_folders", "global_shuffle_batch", dig(dict(PAIRS, image_size=[5, 7]), op("shuffle", seed=12),
+                                                   op("batch", batch_size=3), epochs=(0, 1))),
+    ("paired_folders", "no_label_one_input", dig(dict(PAIRS, inputs=["time2"], label=None, image_size=[6, 6]),
+                                                 op("batch", batch_size=5))),
+    ("paired_folders", "masks_as_input", dig(dict(PAIRS, inputs=["label"], label="label", image_size=[9, 4]),
+                                             op("take", count=3))),
     # ---- errors: the same code in both languages
     ("errors", "csv_columns", err(csv("bad_columns.csv"), [], "SF_CSV_COLUMNS", "bad_columns.csv", "line 4")),
     ("errors", "csv_number", err(csv("bad_number.csv"), [], "SF_CSV_NUMBER", "bad_number.csv", "line 3", "abc")),
@@ -162,6 +172,11 @@ CASES = [
                                                      "SF_LAYOUT", "notes.txt")),
     ("errors", "class_folder_missing_class", err(dict(CLS, class_names=["cat", "horse"]), [], "SF_LAYOUT", "horse")),
     ("errors", "class_folder_empty_class_names", err(dict(CLS, class_names=[]), [], "SF_LAYOUT", "class")),
+    ("errors", "pairs_missing_partner", err({"type": "paired_folders", "path": D + "pairs_missing"}, [],
+                                            "SF_PAIR_MISSING", "x2.png", "time2")),
+    ("errors", "pairs_duplicate_stem", err({"type": "paired_folders", "path": D + "pairs_duplicate"}, [],
+                                           "SF_LAYOUT", "x1")),
+    ("errors", "pairs_missing_folder", err(dict(PAIRS, inputs=["time1", "time3"]), [], "SF_LAYOUT", "time3")),
     ("errors", "class_folder_bad_image", err({"type": "class_folder", "path": D + "classes_bad_image"}, [],
                                              "SF_IMAGE_DECODE", "c2.png")),
     ("errors", "class_folder_subset_without_split", err(dict(CLS, subset="training"), [], "SF_ARG", "subset")),

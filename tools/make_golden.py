@@ -285,6 +285,57 @@ def src_class_folder(p, base):
     return out, True
 
 
+def src_paired_folders(p, base):
+    import tensorflow as tf
+
+    root = os.path.normpath(os.path.join(base, p["path"]))
+    inputs, label = p.get("inputs", ["time1", "time2"]), p.get("label", "label")
+    folders = list(inputs) + ([label] if label is not None else [])
+    exts = tuple("." + e.lower() for e in p.get("extensions", IMAGE_EXT))
+    stems = []
+    for folder in folders:
+        d = os.path.join(root, folder)
+        if not os.path.isdir(d):
+            raise RefError("SF_LAYOUT", f"missing folder {folder}")
+        m = {}
+        for f in sorted(os.listdir(d), key=lambda f: f.encode()):
+            if not f.lower().endswith(exts):
+                if f.startswith("."):
+                    continue
+                raise RefError("SF_LAYOUT", f"{folder}/{f}: unknown extension")
+            stem = f.rsplit(".", 1)[0]
+            if stem in m:
+                raise RefError("SF_LAYOUT", f"{folder}: stem {stem} twice")
+            m[stem] = f
+        stems.append(m)
+    for a, fa in zip(folders, stems):
+        for b, fb in zip(folders, stems):
+            for stem in fa:
+                if stem not in fb:
+                    raise RefError("SF_PAIR_MISSING", f"{a}/{fa[stem]} has no partner in {b}")
+    order = sorted(stems[0], key=lambda t: t.encode())
+    if not order:
+        raise RefError("SF_EMPTY_SOURCE", root)
+    size, scale, ch = p.get("image_size"), p.get("scale", False), p.get("channels", 3)
+
+    def load(folder, name, channels, mask):
+        x = tf.raw_ops.DecodeImage(contents=open(os.path.join(root, folder, name), "rb").read(), channels=channels,
+                                   dtype=tf.uint8, expand_animations=False)
+        if size:
+            op = tf.raw_ops.ResizeNearestNeighbor if mask else tf.raw_ops.ResizeBilinear
+            x = op(images=x[None], size=size, align_corners=False, half_pixel_centers=True)[0]
+        x = x.numpy()
+        if scale and not mask:
+            x = x.astype(np.float32) / np.float32(255)
+        return x
+
+    out = []
+    for stem in order:
+        xs = tuple(load(f, m[stem], ch, False) for f, m in zip(inputs, stems))
+        out.append((xs, load(label, stems[-1][stem], 1, True)) if label is not None else xs)
+    return out, True
+
+
 # ---------------------------------------------------------------- ops (§4)
 def each_leaf(rec, on, f):
     if isinstance(rec, tuple) and len(rec) == 2:
@@ -348,6 +399,8 @@ def run(spec, base, epoch):
         elems, idx = src_csv(s, base)
     elif kind == "class_folder":
         elems, idx = src_class_folder(s, base)
+    elif kind == "paired_folders":
+        elems, idx = src_paired_folders(s, base)
     else:
         elems, idx = src_image_folder(s, base)
     ops = spec.get("ops", [])

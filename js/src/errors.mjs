@@ -15,6 +15,7 @@ export const ERROR_CODES = Object.freeze([
   'SF_IMAGE_LABEL',
   'SF_IMAGE_DECODE',
   'SF_LAYOUT',
+  'SF_PAIR_MISSING',
   'SF_EMPTY_SOURCE',
   'SF_SHUFFLE_BUFFER',
   'SF_BATCH_SHAPE',

@@ -6,6 +6,7 @@ import { CsvSource } from './sources/csv.mjs';
 import { RangeSource } from './sources/range.mjs';
 import { ImageFolderSource } from './sources/image_folder.mjs';
 import { ClassFolderSource } from './sources/class_folder.mjs';
+import { PairedFoldersSource } from './sources/paired_folders.mjs';
 import { builtinMap, builtinFilter, MAP_PARAMS, FILTER_PARAMS } from './ops/builtins.mjs';
 import { plainError, typeError, describe } from './errors.mjs';
 
@@ -20,6 +21,10 @@ const SOURCES = {
       crop_to_aspect_ratio: 'boolean', pad_to_aspect_ratio: 'boolean', scale: 'boolean', validation_split: 'number?',
       subset: 'string?', seed: 'any', split_mode: 'string', extensions: 'array',
     },
+    required: ['path'],
+  },
+  paired_folders: {
+    keys: { type: 'string', path: 'string', inputs: 'array', label: 'string?', channels: 'number', image_size: 'array?', scale: 'boolean', extensions: 'array' },
     required: ['path'],
   },
   range: { keys: { type: 'string', n: 'number' }, required: ['n'] },
@@ -194,6 +199,11 @@ function buildSource(src, baseDir) {
         classNames: src.class_names, labelMode: src.label_mode, colorMode: src.color_mode, imageSize: src.image_size,
         cropToAspectRatio: src.crop_to_aspect_ratio, padToAspectRatio: src.pad_to_aspect_ratio, scale: src.scale,
         validationSplit: src.validation_split, subset: src.subset, seed: src.seed, splitMode: src.split_mode,
+        extensions: src.extensions,
+      });
+    case 'paired_folders':
+      return new PairedFoldersSource(path, {
+        inputs: src.inputs, label: src.label, channels: src.channels, imageSize: src.image_size, scale: src.scale,
         extensions: src.extensions,
       });
     default:

@@ -17,7 +17,9 @@ from .order.permute import permute
 from .order.prng import Prng, combine, mix32
 from .sources.class_folder import class_folder
 from .sources.csv import csv
+from .sources.generator import from_generator
 from .sources.image_folder import image_folder
+from .sources.paired_folders import paired_folders
 from .sources.range import from_range
 from .spec import load_spec, pipeline_from_spec
 
@@ -25,6 +27,8 @@ __all__ = [
     "csv",
     "image_folder",
     "class_folder",
+    "paired_folders",
+    "from_generator",
     "from_range",
     "Pipeline",
     "permute",

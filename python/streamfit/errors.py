@@ -29,6 +29,7 @@ ERROR_CODES: tuple[str, ...] = (
     "SF_IMAGE_LABEL",
     "SF_IMAGE_DECODE",
     "SF_LAYOUT",
+    "SF_PAIR_MISSING",
     "SF_EMPTY_SOURCE",
     "SF_SHUFFLE_BUFFER",
     "SF_BATCH_SHAPE",

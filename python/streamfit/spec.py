@@ -113,6 +113,10 @@ def _source(src: dict[str, Any], base_dir: str) -> Pipeline:
             raise_error("SF_SPEC", "spec: source.subset \"both\" is not allowed in a spec: a spec describes one "
                         "pipeline; use \"training\" or \"validation\" (one spec each)")
         return class_folder(**args)  # type: ignore[return-value]
+    if src["type"] == "paired_folders":
+        from .sources.paired_folders import paired_folders
+
+        return paired_folders(**args)
     from .sources.range import from_range
 
     return from_range(args["n"])

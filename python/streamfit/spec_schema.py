@@ -77,6 +77,15 @@ SOURCES: dict[str, Schema] = {
         "seed": (_any, False, "a seed"), "split_mode": (_str, False, "a string"),
         "extensions": (_opt(_list_of(_str)), False, "a list of strings"),
     },
+    "paired_folders": {
+        "path": (_str, True, "a string"),
+        "inputs": (lambda v: isinstance(v, list) and len(v) >= 1 and all(_str(i) for i in v), False,
+                   "a non-empty list of folder names"),
+        "label": (_opt(_str), False, "a folder name or null"), "channels": (_num, False, "a number"),
+        "image_size": (_opt(_list_of(_num)), False, "[height, width] or null"),
+        "scale": (_bool, False, "true or false"),
+        "extensions": (_opt(_list_of(_str)), False, "a list of strings"),
+    },
     "range": {"n": (_num, True, "a number")},
 }
 

@@ -9,6 +9,7 @@ import { SkipStage } from '../ops/skip.mjs';
 import { RepeatStage } from '../ops/repeat.mjs';
 import { PrefetchStage } from '../ops/prefetch.mjs';
 import { INFINITE } from '../ops/stage.mjs';
+import { batchAt } from '../ops/batch_at.mjs';
 import { checkInt } from '../errors.mjs';
 
 export { INFINITE };
@@ -94,7 +95,7 @@ export class Pipeline {
 
   /**
    * The source's files relative to its folder ('/'-separated) in the source's
-   * record order (SPEC §3.4); null when the source has no such list.
+   * record order (SPEC §3.4, §3.5: the first input's files); null when the source has no such list.
    * @returns {string[]|null}
    */
   get filePaths() {
@@ -106,6 +107,16 @@ export class Pipeline {
     checkInt(epoch, 'get(i, epoch)', 0, 4294967295);
     if (this.stage.indexable) this.stage.checkIndex(i);
     return this.stage.get(i, epoch);
+  }
+
+  /**
+   * Batch i of epoch `epoch`, read directly (SPEC §4.5): the pipeline must be
+   * an indexable part, then batch(B), then optionally prefetch. Same bytes as
+   * the i-th batch of iterate(epoch).
+   * @example const last = await imageFolder('photos').shuffle({ seed: 1 }).batch(32).batchAt(7, 2);
+   */
+  batchAt(i, epoch = 0) {
+    return batchAt(this.stage, i, epoch);
   }
 
   /** The stages, source first. */

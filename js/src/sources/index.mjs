@@ -4,6 +4,8 @@ import { CsvSource } from './csv.mjs';
 import { ImageFolderSource } from './image_folder.mjs';
 import { ClassFolderSource } from './class_folder.mjs';
 import { RangeSource } from './range.mjs';
+import { GeneratorSource } from './generator.mjs';
+import { PairedFoldersSource } from './paired_folders.mjs';
 
 /**
  * A CSV file as a stream of records (SPEC.md §3.1).
@@ -47,4 +49,30 @@ export function classFolder(path, options = {}) {
  */
 export function fromRange(n) {
   return new Pipeline(new RangeSource(n));
+}
+
+/**
+ * Records from a user generator (SPEC.md §3.6): fn() is called once per epoch
+ * and returns a fresh sync or async iterator. Leaves: NdArray, typed arrays,
+ * numbers (float32) and tf.Tensors (copied out and disposed at once); arrays
+ * are tuples, plain objects dicts. A stream (use shuffle({bufferSize})).
+ * @example
+ * const p = fromGenerator(function* rows() { for (let i = 0; i < 100; i++) yield [Float32Array.of(i, 2 * i), i % 2]; },
+ *   { elementSpec: [{ dtype: 'float32', shape: [2] }, { dtype: 'int32', shape: [] }] })
+ *   .shuffle({ bufferSize: 100, seed: 1 }).batch(10); // generator(rows) -> shuffle(buffer=100, seed=1) -> batch(10)
+ */
+export function fromGenerator(fn, options = {}) {
+  return new Pipeline(new GeneratorSource(fn, options));
+}
+
+/**
+ * Paired images matched by file name (SPEC.md §3.5): root/<input>/<stem>.<ext>
+ * for each input folder and root/<label>/<stem>.<ext> masks. Records are
+ * [[x1, x2, ...], y] (y: uint8 [h, w, 1]); with label: null, [x1, x2, ...].
+ * @example
+ * const p = pairedFolders('levir', { imageSize: [256, 256], scale: true }).shuffle({ seed: 1 }).batch(8);
+ * const ds = await p.toTfData(); // {xs: [x1, x2], ys} per batch: fits a two-input tf.model
+ */
+export function pairedFolders(path, options = {}) {
+  return new Pipeline(new PairedFoldersSource(path, options));
 }

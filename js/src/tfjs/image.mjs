@@ -1,5 +1,6 @@
 // Image decode and resize through TF's own ops in tfjs-node's libtensorflow,
-// so pixels equal Python's tf.raw_ops.DecodeImage / ResizeBilinear. SPEC.md §3.2.
+// so pixels equal Python's tf.raw_ops.DecodeImage / ResizeBilinear /
+// ResizeNearestNeighbor. SPEC.md §3.2, §3.5 (masks).
 import { loadTf } from './load.mjs';
 import { NdArray } from '../core/ndarray.mjs';
 import { plainError, rangeError } from '../errors.mjs';
@@ -20,16 +21,31 @@ function exec(binding, name, attrs, ids) {
   return binding.executeOp(name, attrs, ids, 1)[0];
 }
 
+/** uint8 values of a raw uint8 tensor: the binding cannot read uint8 back, so Cast to int32 (exact) first. */
+function readUint8(binding, id, rawIds) {
+  const wide = exec(binding, 'Cast', [
+    { name: 'SrcT', type: binding.TF_ATTR_TYPE, value: binding.TF_UINT8 },
+    { name: 'DstT', type: binding.TF_ATTR_TYPE, value: binding.TF_INT32 },
+    { name: 'Truncate', type: binding.TF_ATTR_BOOL, value: false },
+  ], [id]);
+  rawIds.push(wide.id);
+  return Uint8Array.from(binding.tensorDataSync(wide.id));
+}
+
 /**
  * Decodes image bytes to uint8 [h, w, c] and optionally resizes (float32) and scales.
  * `fit` (with imageSize): 'stretch' resizes as is, 'crop' crops the centre to the
  * target aspect ratio first, 'pad' resizes inside it and pads with zeros (SPEC.md §3.4).
+ * `resize: 'nearest'` (with fit 'stretch') resizes with ResizeNearestNeighbor
+ * (align_corners=false, half_pixel_centers=true) and keeps uint8: label masks (SPEC.md §3.5).
  * @example const x = await decodeImage(bytes, { channels: 3, imageSize: [64, 64], scale: true, file: 'a.png', fit: 'crop' });
+ * @example const mask = await decodeImage(bytes, { channels: 1, imageSize: [64, 64], scale: false, file: 'm.png', resize: 'nearest' });
  * @param {Uint8Array} bytes file contents
- * @param {{channels: number, imageSize: [number, number]|null, scale: boolean, file: string, fit?: 'stretch'|'crop'|'pad'}} options
+ * @param {{channels: number, imageSize: [number, number]|null, scale: boolean, file: string, fit?: 'stretch'|'crop'|'pad', resize?: 'bilinear'|'nearest'}} options
  * @returns {Promise<NdArray>}
  */
-export async function decodeImage(bytes, { channels, imageSize, scale, file, fit = 'stretch' }) {
+export async function decodeImage(bytes, { channels, imageSize, scale, file, fit = 'stretch', resize = 'bilinear' }) {
+  if (resize === 'nearest' && fit !== 'stretch') throw new Error('internal: nearest-neighbour resize only stretches');
   const { tf, binding } = await backendParts();
   const owned = [];
   try {
@@ -54,15 +70,7 @@ export async function decodeImage(bytes, { channels, imageSize, scale, file, fit
     try {
       const [h, w, c] = decoded.shape;
       if (!imageSize) {
-        // The binding cannot read uint8 back; Cast to int32 (exact) first.
-        const wide = exec(binding, 'Cast', [
-          { name: 'SrcT', type: binding.TF_ATTR_TYPE, value: binding.TF_UINT8 },
-          { name: 'DstT', type: binding.TF_ATTR_TYPE, value: binding.TF_INT32 },
-          { name: 'Truncate', type: binding.TF_ATTR_BOOL, value: false },
-        ], [decoded.id]);
-        rawIds.push(wide.id);
-        const data = Uint8Array.from(binding.tensorDataSync(wide.id));
-        const img = new NdArray('uint8', [h, w, c], data);
+        const img = new NdArray('uint8', [h, w, c], readUint8(binding, decoded.id, rawIds));
         return scale ? divide255(img) : img;
       }
       const [outH, outW] = imageSize;
@@ -98,6 +106,16 @@ export async function decodeImage(bytes, { channels, imageSize, scale, file, fit
       rawIds.push(batched.id);
       const sizeId = binding.createTensor([2], binding.TF_INT32, Int32Array.of(toH, toW));
       rawIds.push(sizeId);
+      if (resize === 'nearest') {
+        const nearest = exec(binding, 'ResizeNearestNeighbor', [
+          { name: 'T', type: binding.TF_ATTR_TYPE, value: binding.TF_UINT8 },
+          { name: 'align_corners', type: binding.TF_ATTR_BOOL, value: false },
+          { name: 'half_pixel_centers', type: binding.TF_ATTR_BOOL, value: true },
+        ], [batched.id, sizeId]);
+        rawIds.push(nearest.id);
+        const img = new NdArray('uint8', [outH, outW, c], readUint8(binding, nearest.id, rawIds));
+        return scale ? divide255(img) : img;
+      }
       const resized = exec(binding, 'ResizeBilinear', [
         { name: 'T', type: binding.TF_ATTR_TYPE, value: binding.TF_UINT8 },
         { name: 'align_corners', type: binding.TF_ATTR_BOOL, value: false },

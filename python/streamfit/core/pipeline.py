@@ -124,6 +124,34 @@ class Pipeline:
                         "repeat/prefetch/buffer shuffle sits in it); iterate it instead", kind="type")
         return self._stage.get(i, as_u32(epoch, "epoch"))
 
+    def batch_at(self, i: int, epoch: int = 0) -> Any:
+        """Batch ``i`` of ``epoch`` without reading the batches before it (SPEC §4.5).
+
+        The pipeline must be an indexable part, then ``batch(B)``, then optionally ``prefetch``.
+
+        Example::
+
+            pipe = image_folder("shapes", image_size=[32, 32]).shuffle(seed=1).batch(32)
+            x, y = pipe.batch_at(3, epoch=1)   # the 4th batch iteration of epoch 1 gives
+        """
+        from ..ops.batch_at import batch_at, random_access_batch
+
+        batch = random_access_batch(self._stage, self.summary())
+        return batch_at(batch, i, as_u32(epoch, "epoch"))
+
+    def to_keras_pydataset(self, **kwargs: Any) -> Any:
+        """A ``keras.utils.PyDataset`` over :meth:`batch_at` (SPEC §4.5); ``kwargs`` go to ``PyDataset``.
+
+        ``__getitem__(i)`` is batch ``i`` of the current epoch; ``on_epoch_end`` moves to the next one.
+
+        Example::
+
+            model.fit(pipe.to_keras_pydataset(workers=2), epochs=3)
+        """
+        from ..tf.pydataset import to_keras_pydataset
+
+        return to_keras_pydataset(self, **kwargs)
+
     def summary(self) -> str:
         """Stages joined by `` -> `` (SPEC §4.4).
 

@@ -3,7 +3,7 @@
 Built with ``from_generator``; the signature comes from the first element
 (tuples stay tuples so ``model.fit`` reads ``(x, y)``). Axis 0 is left
 unknown when a ``batch`` may give a short last batch, and image height and
-width when an image or class folder is not resized. The k-th iterator created over the
+width when an image, class or paired folder source is not resized. The k-th iterator created over the
 dataset runs epoch k, so every ``fit`` epoch sees a new order.
 
 Per-step cost: ``from_generator`` pays a Python call, a GIL round trip and a
@@ -49,10 +49,12 @@ def _relax_dims(pipeline: Any) -> tuple[bool, bool]:
     from ..ops.batch import Batch
     from ..sources.class_folder import ClassFolderSource
     from ..sources.image_folder import ImageFolderSource
+    from ..sources.paired_folders import PairedFoldersSource
 
     stages = pipeline.stages
     batch = any(isinstance(s, Batch) and not s.drop_remainder for s in stages)
-    ragged = isinstance(stages[0], (ImageFolderSource, ClassFolderSource)) and stages[0].size is None
+    images = (ImageFolderSource, ClassFolderSource, PairedFoldersSource)
+    ragged = isinstance(stages[0], images) and stages[0].size is None
     return batch, ragged
 
 

@@ -35,6 +35,19 @@ def resize(x: np.ndarray, height: int, width: int) -> np.ndarray:
     return out.numpy()[0]  # slice in numpy: a tensor __getitem__ costs more than the resize
 
 
+def resize_nearest(x: np.ndarray, height: int, width: int) -> np.ndarray:
+    """``ResizeNearestNeighbor(align_corners=False, half_pixel_centers=True)``; keeps the dtype (masks, SPEC §3.5).
+
+    Example::
+
+        m = resize_nearest(mask, 32, 32)   # uint8 [32, 32, 1]
+    """
+    tf = import_tf()
+    out = tf.raw_ops.ResizeNearestNeighbor(images=x[None], size=[height, width], align_corners=False,
+                                           half_pixel_centers=True)
+    return out.numpy()[0]
+
+
 def crop_box(height: int, width: int, target_h: int, target_w: int) -> tuple[int, int, int, int]:
     """``(top, left, crop_h, crop_w)`` of Keras's ``smart_resize`` as it runs in ``tf.data`` (SPEC §3.4).
 

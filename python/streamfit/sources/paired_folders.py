@@ -1,0 +1,178 @@
+"""Paired folders (SPEC §3.5): ``root/<input>/<stem>.<ext>`` matched by stem across folders; indexable.
+
+Siamese and change-detection data: ``root/time1/a.png``, ``root/time2/a.jpg``
+and ``root/label/a.png`` form record ``((x1, x2), y)``. Files are matched by
+name (the stem), never by position. The listings are fixed when the source is
+built; pixels are decoded on demand through TensorFlow's kernels
+(``tf/image.py``), in parallel in ``get_many``.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Iterator, Sequence
+
+import numpy as np
+
+from ..core import block as blk
+from ..core.args import as_int
+from ..core.parallel import ordered_map
+from ..core.pipeline import Pipeline
+from ..core.stage import Cardinality, Stage, check_index
+from ..errors import raise_error
+from .image_folder import DEFAULT_EXTENSIONS
+
+
+def _utf8(name: str) -> bytes:
+    return name.encode("utf-8", errors="surrogateescape")
+
+
+def list_stems(root: str, folder: str, extensions: tuple[str, ...]) -> dict[str, str]:
+    """``{stem: file name}`` of one folder, flat; ``SF_LAYOUT`` for a missing folder, another file or a
+    repeated stem.
+
+    Example::
+
+        list_stems("pairs", "time1", ("png", "jpg"))   # {"a1": "a1.png", "a2": "a2.jpg", ...}
+    """
+    path = os.path.join(root, folder)
+    if not os.path.isdir(path):
+        raise_error("SF_LAYOUT", f"paired_folders: folder {folder!r} is missing in {root}; create {folder}/ "
+                    "or fix inputs/label")
+    suffixes = tuple("." + e for e in extensions)
+    with os.scandir(path) as it:
+        entries = sorted(((e.name, e.is_dir()) for e in it), key=lambda t: _utf8(t[0]))
+    stems: dict[str, str] = {}
+    for name, is_dir in entries:
+        if is_dir or not name.lower().endswith(suffixes):
+            if name.startswith("."):
+                continue  # .DS_Store, .cache/: not data
+            what = "a sub-folder (folders are read flat)" if is_dir else \
+                f"not an image with an allowed extension ({', '.join(extensions)})"
+            raise_error("SF_LAYOUT", f"paired_folders: {folder}/{name} in {root} is {what}; move it out, or add "
+                        "its extension to extensions")
+        stem = name.rsplit(".", 1)[0]
+        if stem in stems:
+            raise_error("SF_LAYOUT", f"paired_folders: {folder}/{stems[stem]} and {folder}/{name} in {root} have "
+                        f"the same stem {stem!r}; files are matched by name without extension, so rename or "
+                        "remove one")
+        stems[stem] = name
+    return stems
+
+
+def match(root: str, folders: list[str], listings: list[dict[str, str]]) -> list[str]:
+    """Stems of the first folder sorted by UTF-8 bytes, once every folder holds exactly the same stems."""
+    for a, fa in zip(folders, listings):
+        for b, fb in zip(folders, listings):
+            for stem in sorted(fa, key=_utf8):
+                if stem not in fb:
+                    raise_error("SF_PAIR_MISSING", f"paired_folders: {a}/{fa[stem]} in {root} has no partner in "
+                                f"{b}/ (no file named {stem}.<ext>); add {b}/{stem}.<ext> or remove "
+                                f"{a}/{fa[stem]}")
+    return sorted(listings[0], key=_utf8)
+
+
+class PairedFoldersSource(Stage):
+    """Records ``((x1, x2, ...), y)`` (or ``(x1, x2, ...)`` without a label), one per stem."""
+
+    def __init__(self, path: str, inputs: Sequence[str], label: str | None, channels: int,
+                 image_size: Sequence[int] | None, scale: bool, extensions: Sequence[str] | None) -> None:
+        self.root = os.fspath(path)
+        self.name = os.path.basename(os.path.normpath(self.root))
+        if not os.path.exists(self.root):
+            raise_error("SF_FILE_NOT_FOUND", f"paired_folders: folder {self.root!r} does not exist; check the "
+                        "path (relative paths in a spec resolve against the spec file's folder)")
+        if not os.path.isdir(self.root):
+            raise_error("SF_ARG", f"paired_folders: {self.root!r} is a file, not a folder of input folders")
+        if (isinstance(inputs, str) or not isinstance(inputs, (list, tuple)) or not inputs
+                or not all(isinstance(f, str) and f for f in inputs)):
+            raise_error("SF_ARG", f"paired_folders inputs must be a non-empty list of folder names, got "
+                        f"{inputs!r}", kind="type")
+        if label is not None and (not isinstance(label, str) or not label):
+            raise_error("SF_ARG", f"paired_folders label must be a folder name or None, got {label!r}",
+                        kind="type")
+        self.inputs, self.label_folder = list(inputs), label
+        self.channels = as_int(channels, "paired_folders channels", 0, 4)
+        if self.channels == 2:
+            raise_error("SF_ARG", "paired_folders channels must be 0, 1, 3 or 4, got 2")
+        self.size = None
+        if image_size is not None:
+            if not isinstance(image_size, (list, tuple)) or len(image_size) != 2:
+                raise_error("SF_ARG", f"paired_folders image_size must be [height, width], got {image_size!r}")
+            self.size = (as_int(image_size[0], "image_size height", 1), as_int(image_size[1], "image_size width", 1))
+        if not isinstance(scale, bool):
+            raise_error("SF_ARG", f"paired_folders scale must be true or false, got {scale!r}", kind="type")
+        self.scale = scale
+        exts = DEFAULT_EXTENSIONS if extensions is None else extensions
+        self.extensions = tuple(str(e).lower().lstrip(".") for e in exts)
+
+        folders = self.inputs + ([label] if label is not None else [])
+        listings = [list_stems(self.root, f, self.extensions) for f in folders]
+        self.stems = match(self.root, folders, listings)
+        if not self.stems:
+            raise_error("SF_EMPTY_SOURCE", f"paired_folders: {', '.join(folders)} in {self.root} hold no images "
+                        f"with extensions {', '.join(self.extensions)}; check the path and the extensions option")
+        self._names = listings  # per folder: stem -> file name
+
+    def file_paths(self) -> list[str]:
+        """The first input's files relative to the root, ``/``-separated, in record order."""
+        return [f"{self.inputs[0]}/{self._names[0][s]}" for s in self.stems]
+
+    def label(self) -> str:
+        return f"paired_folders({self.name})"
+
+    def cardinality(self) -> Cardinality:
+        return len(self.stems)
+
+    @property
+    def indexable(self) -> bool:
+        return True
+
+    def length(self) -> int:
+        return len(self.stems)
+
+    def get_many(self, indices: Sequence[int], epoch: int) -> Iterator[Any]:
+        yield from blk.group(ordered_map(lambda i: self.get(i, epoch), indices))
+
+    def _load(self, k: int, folder: str, stem: str, mask: bool) -> np.ndarray:
+        from ..tf import image
+
+        rel = f"{folder}/{self._names[k][stem]}"
+        with open(os.path.join(self.root, folder, self._names[k][stem]), "rb") as f:
+            contents = f.read()
+        try:
+            x = image.decode(contents, 1 if mask else self.channels)
+        except Exception as exc:
+            if getattr(exc, "code", None) == "SF_DEPENDENCY":
+                raise
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise_error("SF_IMAGE_DECODE", f"paired_folders: cannot decode {rel!r} in {self.root} ({first}); "
+                        "replace or remove the file (and its partners)")
+        if self.size is not None:
+            x = image.resize_nearest(x, *self.size) if mask else image.resize(x, *self.size)
+        if self.scale and not mask:
+            x = x.astype(np.float32) / np.float32(255)
+        return x
+
+    def get(self, i: int, epoch: int) -> Any:
+        stem = self.stems[check_index(self, i)]
+        xs = tuple(self._load(k, f, stem, False) for k, f in enumerate(self.inputs))
+        if self.label_folder is None:
+            return xs
+        return xs, self._load(len(self.inputs), self.label_folder, stem, True)
+
+
+def paired_folders(path: str, inputs: Sequence[str] = ("time1", "time2"), label: str | None = "label",
+                   channels: int = 3, image_size: Sequence[int] | None = None, scale: bool = False,
+                   extensions: Sequence[str] | None = None) -> Pipeline:
+    """Images matched by file stem across sub-folders: records ``((x1, x2, ...), y)`` (SPEC §3.5).
+
+    ``y`` is the label mask, decoded with 1 channel (``uint8 [h, w, 1]``, nearest-neighbour resized).
+
+    Example::
+
+        pipe = paired_folders("levir", image_size=[256, 256], scale=True).shuffle(seed=1).batch(8)
+        (before, after), mask = pipe.batch_at(0)
+        model.fit(pipe.to_tf(), epochs=5)   # a two-input Keras model
+    """
+    return Pipeline(PairedFoldersSource(path, inputs, label, channels, image_size, scale, extensions))
