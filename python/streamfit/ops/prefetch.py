@@ -15,7 +15,7 @@ import threading
 from typing import Any, Iterator
 
 from ..core.args import as_int
-from ..core.stage import BlockStage, Cardinality
+from ..core.stage import BlockStage, Cardinality, Stage
 
 _END = object()
 _POLL_S = 0.05

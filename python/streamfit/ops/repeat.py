@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Iterator
 
 from ..core.args import as_int
-from ..core.stage import INFINITE, BlockStage, Cardinality
+from ..core.stage import INFINITE, BlockStage, Cardinality, Stage
 
 _MASK32 = 0xFFFFFFFF
 

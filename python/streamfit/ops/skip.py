@@ -6,7 +6,7 @@ from typing import Any, Iterator, Sequence
 
 from ..core import block as blk
 from ..core.args import as_int
-from ..core.stage import INFINITE, BlockStage, Cardinality, check_index
+from ..core.stage import INFINITE, BlockStage, Cardinality, Stage, check_index
 
 
 class Skip(BlockStage):

@@ -82,16 +82,8 @@ class ClassFolderSource(Stage):
     def _pixels(self, rel: str) -> np.ndarray:
         from ..tf import image
 
-        with open(os.path.join(self.listing.root, *rel.split("/")), "rb") as f:
-            contents = f.read()
-        try:
-            x = image.decode(contents, self.channels)
-        except Exception as exc:
-            if getattr(exc, "code", None) == "SF_DEPENDENCY":
-                raise
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise_error("SF_IMAGE_DECODE", f"class_folder: cannot decode {rel!r} in {self.listing.root} "
-                        f"({first}); replace or remove the file")
+        x = image.decode_file(os.path.join(self.listing.root, *rel.split("/")), self.channels, "class_folder", rel,
+                              self.listing.root)
         if self.size is None:
             return x
         if self.resize_mode == "crop":

@@ -16,7 +16,6 @@ the general parser in ``csv_number``.
 from __future__ import annotations
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 
 MAX_WIDTH = 15  # digits + dot; keeps the mantissa below 10**15 < 2**53, so exact in float64
 _W = 16  # bytes gathered per field: two little-endian uint64 words

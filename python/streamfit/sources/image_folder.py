@@ -129,17 +129,7 @@ class ImageFolderSource(Stage):
 
         i = check_index(self, i)
         name = self.files[i]
-        full = os.path.join(self.path, name)
-        with open(full, "rb") as f:
-            contents = f.read()
-        try:
-            x = image.decode(contents, self.channels)
-        except Exception as exc:
-            if getattr(exc, "code", None) == "SF_DEPENDENCY":
-                raise
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise_error("SF_IMAGE_DECODE", f"image_folder: cannot decode {name!r} in {self.path} ({first}); "
-                        "replace or remove the file")
+        x = image.decode_file(os.path.join(self.path, name), self.channels, "image_folder", name, self.path)
         if self.size is not None:
             x = image.resize(x, *self.size)
         if self.scale:

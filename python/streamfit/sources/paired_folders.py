@@ -138,16 +138,8 @@ class PairedFoldersSource(Stage):
         from ..tf import image
 
         rel = f"{folder}/{self._names[k][stem]}"
-        with open(os.path.join(self.root, folder, self._names[k][stem]), "rb") as f:
-            contents = f.read()
-        try:
-            x = image.decode(contents, 1 if mask else self.channels)
-        except Exception as exc:
-            if getattr(exc, "code", None) == "SF_DEPENDENCY":
-                raise
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise_error("SF_IMAGE_DECODE", f"paired_folders: cannot decode {rel!r} in {self.root} ({first}); "
-                        "replace or remove the file (and its partners)")
+        x = image.decode_file(os.path.join(self.root, folder, self._names[k][stem]), 1 if mask else self.channels,
+                              "paired_folders", rel, self.root, " (and its partners)")
         if self.size is not None:
             x = image.resize_nearest(x, *self.size) if mask else image.resize(x, *self.size)
         if self.scale and not mask:

@@ -4,7 +4,31 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..errors import raise_error
 from . import import_tf
+
+
+def decode_file(path: str, channels: int, source: str, shown: str, folder: str, fix: str = "") -> np.ndarray:
+    """Read and decode one image file (``decode``); an undecodable file is
+    ``SF_IMAGE_DECODE`` naming it as the user knows it (``shown``, in ``folder``).
+    The one place every image source turns a TensorFlow failure into our error
+    (the JS twin: js/src/tfjs/image.mjs).
+
+    Example::
+
+        x = decode_file("imgs/cat_0.png", 3, "image_folder", "cat_0.png", "imgs")
+    """
+    with open(path, "rb") as f:
+        contents = f.read()
+    try:
+        return decode(contents, channels)
+    except Exception as exc:
+        if getattr(exc, "code", None) == "SF_DEPENDENCY":
+            raise
+        text = str(exc).strip()
+        first = text.splitlines()[0] if text else type(exc).__name__
+        raise_error("SF_IMAGE_DECODE", f"{source}: cannot decode {shown!r} in {folder} ({first}); "
+                    f"replace or remove the file{fix}")
 
 
 def decode(contents: bytes, channels: int) -> np.ndarray:
