@@ -90,7 +90,10 @@ def test_pydataset_len_getitem_epochs():
     assert np.array_equal(x, x2) and np.array_equal(y, y2)
     assert digest(ds[len(ds) - 1]) == digest(ds[-1]) == digest(pipe.batch_at(len(ds) - 1))
     epoch0 = [digest(ds[i]) for i in range(len(ds))]
+    ds.on_epoch_begin()  # the first begin keeps epoch 0
+    assert [digest(ds[i]) for i in range(len(ds))] == epoch0
     ds.on_epoch_end()
+    ds.on_epoch_begin()
     epoch1 = [digest(ds[i]) for i in range(len(ds))]
     assert epoch0 == [digest(b) for b in pipe.iterate(0)]
     assert epoch1 == [digest(b) for b in pipe.iterate(1)] and epoch1 != epoch0
@@ -107,9 +110,15 @@ def test_fit_on_pydataset_two_epochs():
     keras.utils.set_random_seed(0)
     model = keras.Sequential([keras.Input((8, 8, 3)), keras.layers.Flatten(), keras.layers.Dense(n_classes)])
     model.compile(optimizer="sgd", loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
-    history = model.fit(ds, epochs=2, verbose=0)
-    assert len(history.history["loss"]) == 2 and all(np.isfinite(history.history["loss"]))
-    # Keras's fit also calls on_epoch_end once before its first epoch (EpochIterator.reset)
-    assert ds.epoch >= 2
+    served = []
+
+    class Record(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):  # after the epoch's batches were served
+            served.append((epoch, ds.epoch))
+
+    history = model.fit(ds, epochs=3, verbose=0, callbacks=[Record()])
+    assert len(history.history["loss"]) == 3 and all(np.isfinite(history.history["loss"]))
+    # fit epoch k serves pipeline epoch k (SPEC §4.5), although Keras calls on_epoch_end before epoch 0
+    assert served == [(0, 0), (1, 1), (2, 2)]
     threaded = pipe.to_keras_pydataset(workers=2, use_multiprocessing=False)
     assert np.isfinite(model.fit(threaded, epochs=1, verbose=0).history["loss"]).all()

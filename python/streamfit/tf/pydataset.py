@@ -3,8 +3,10 @@
 Keras asks for batches by index, possibly from several workers and out of
 order; ``batch_at`` answers each index directly, so any index gives the same
 bytes every time within an epoch and the same bytes iteration gives.
-``on_epoch_end`` moves to the next pipeline epoch, so a global shuffle
-reshuffles between ``fit`` epochs (SPEC §1.7). This module imports Keras; it
+Every ``on_epoch_begin`` after the first moves to the next pipeline epoch, so
+``fit`` epoch k serves pipeline epoch k and a global shuffle reshuffles
+between epochs (SPEC §1.7, §4.5). ``on_epoch_end`` cannot be the signal:
+Keras 3 also calls it once after peeking at items 0 and 1, before epoch 1. This module imports Keras; it
 is itself imported only when the adapter is asked for.
 """
 
@@ -45,6 +47,7 @@ class PipelinePyDataset(keras.utils.PyDataset):
         self._batch = random_access_batch(pipeline.stages[-1], pipeline.summary())
         self._count = batch_count(self._batch)
         self.epoch = epoch
+        self._begun = False
 
     def __len__(self) -> int:
         return self._count
@@ -54,10 +57,12 @@ class PipelinePyDataset(keras.utils.PyDataset):
             index += self._count  # Python sequence semantics; batch_at itself takes [0, n)
         return as_keras_batch(batch_at(self._batch, index, self.epoch))
 
-    def on_epoch_end(self) -> None:
-        # Keras 3's fit/evaluate also call this once before their first epoch (EpochIterator.reset),
-        # so fit epoch k serves pipeline epoch k + 1; the order still changes every epoch.
-        self.epoch = (self.epoch + 1) & 0xFFFFFFFF
+    def on_epoch_begin(self) -> None:
+        # Keras peeks at items 0 and 1 and calls on_epoch_end before its first on_epoch_begin,
+        # so counting begins (not ends) keeps fit epoch k on pipeline epoch k.
+        if self._begun:
+            self.epoch = (self.epoch + 1) & 0xFFFFFFFF
+        self._begun = True
 
     def __repr__(self) -> str:
         return f"PipelinePyDataset({self.pipeline.summary()}, epoch={self.epoch})"
