@@ -67,6 +67,33 @@ def _last_json(text: str) -> dict[str, Any]:
     return json.loads(text)
 
 
+def _with_resolved_seeds(spec_path: str, tmp: str) -> str:
+    """``spec_path``, or a copy of it whose missing seeds are drawn once here, so that both
+    languages run the same order (each would otherwise draw its own; SPEC §1.3)."""
+    from .order.seed import draw_seed
+
+    with open(spec_path, encoding="utf-8") as f:
+        spec = json.load(f)
+    drawn = []
+    for op in spec.get("ops", []):
+        if op.get("op") == "shuffle" and op.get("seed") is None:
+            op["seed"] = draw_seed()
+            drawn.append(f"shuffle seed={op['seed']}")
+    if "model" in spec and spec["model"].get("seed") is None:
+        spec["model"]["seed"] = draw_seed()
+        drawn.append(f"model seed={spec['model']['seed']}")
+    if not drawn:
+        return spec_path
+    src = spec.get("source", {})
+    if isinstance(src.get("path"), str):
+        src["path"] = os.path.join(os.path.dirname(spec_path), src["path"])
+    path = os.path.join(tmp, "spec.json")
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(spec, f)
+    print(f"drawn for both languages: {', '.join(drawn)}")
+    return path
+
+
 def run_both(spec_path: str, epochs: int | None) -> tuple[dict, dict, dict, dict]:
     """``(py_inspect, node_inspect, py_history, node_history)``."""
     from .cli import inspect_spec
@@ -74,16 +101,16 @@ def run_both(spec_path: str, epochs: int | None) -> tuple[dict, dict, dict, dict
     from .spec import load_spec, pipeline_from_spec
     from .tf.train import train_spec
 
-    spec = load_spec(spec_path)
-    batches = 20 if pipeline_from_spec(spec).cardinality() is INFINITE else 0
-    py_inspect = inspect_spec(spec_path, batches=batches)
-    node_inspect = _last_json(_run_node([_js("inspect.mjs"), spec_path, "--json", "--batches", str(batches)]))
-    have_train = "model" in spec and "train" in spec
-    py_hist: dict[str, Any] = {}
-    node_hist: dict[str, Any] = {}
-    if have_train:
-        py_hist = train_spec(spec, epochs=epochs, quiet=True, out=io.StringIO())
-        with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp:
+        spec_path = _with_resolved_seeds(os.path.abspath(spec_path), tmp)
+        spec = load_spec(spec_path)
+        batches = 20 if pipeline_from_spec(spec).cardinality() is INFINITE else 0
+        py_inspect = inspect_spec(spec_path, batches=batches)
+        node_inspect = _last_json(_run_node([_js("inspect.mjs"), spec_path, "--json", "--batches", str(batches)]))
+        py_hist: dict[str, Any] = {}
+        node_hist: dict[str, Any] = {}
+        if "model" in spec and "train" in spec:
+            py_hist = train_spec(spec, epochs=epochs, quiet=True, out=io.StringIO())
             hist_path = os.path.join(tmp, "history.json")
             extra = [] if epochs is None else ["--epochs", str(epochs)]
             _run_node([_js("train.mjs"), spec_path, "--history", hist_path, "--quiet", *extra])

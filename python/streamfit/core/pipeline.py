@@ -142,7 +142,7 @@ class Pipeline:
     def to_keras_pydataset(self, **kwargs: Any) -> Any:
         """A ``keras.utils.PyDataset`` over :meth:`batch_at` (SPEC §4.5); ``kwargs`` go to ``PyDataset``.
 
-        ``__getitem__(i)`` is batch ``i`` of the current epoch; ``on_epoch_end`` moves to the next one.
+        ``__getitem__(i)`` is batch ``i`` of the current epoch; each ``on_epoch_begin`` after the first moves to the next one.
 
         Example::
 

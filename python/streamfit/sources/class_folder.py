@@ -19,6 +19,7 @@ from ..core.args import as_int
 from ..core.parallel import ordered_map
 from ..core.pipeline import Pipeline
 from ..core.stage import Cardinality, Stage, check_index
+from .extensions import normalize_extensions
 from ..errors import raise_error
 from ..order.seed import check_seed
 from .class_folder_listing import KERAS_EXTENSIONS, Listing, list_classes, split_indices
@@ -176,8 +177,7 @@ def class_folder(path: str, class_names: list[str] | None = None, label_mode: st
                                     or not all(isinstance(c, str) for c in class_names)):
         raise_error("SF_ARG", f"class_folder class_names must be a list of strings, got {class_names!r}",
                     kind="type")
-    exts = KERAS_EXTENSIONS if extensions is None else extensions
-    exts = tuple(str(e).lower().lstrip(".") for e in exts)
+    exts = normalize_extensions(extensions, KERAS_EXTENSIONS, "class_folder")
 
     listing = list_classes(root, None if class_names is None else list(class_names), exts)
     if label_mode == "binary" and len(listing.classes) != 2:

@@ -17,7 +17,7 @@ def _resolve_one(path: str, ncols: int, names: list[str] | None, ref: Any, what:
                         kind="type")
     if isinstance(ref, str):
         if names is None:
-            raise_error("SF_CSV_HEADER", f"csv: {path}: {what} names column {ref!r} but header=false; "
+            raise_error("SF_CSV_HEADER", f"csv: {path}, line 1: {what} names column {ref!r} but header=false; "
                         "use 0-based indices or set header=true")
         hits = [j for j, name in enumerate(names) if name == ref]
         if not hits:
@@ -29,7 +29,7 @@ def _resolve_one(path: str, ncols: int, names: list[str] | None, ref: Any, what:
         return hits[0]
     j = int(ref)
     if not 0 <= j < ncols:
-        raise_error("SF_CSV_HEADER", f"csv: {path}: {what} column index {j} is out of range; the file "
+        raise_error("SF_CSV_HEADER", f"csv: {path}, line 1: {what} column index {j} is out of range; the file "
                     f"has {ncols} columns (0..{ncols - 1})")
     return j
 

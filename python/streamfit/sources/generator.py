@@ -122,6 +122,12 @@ def convert(value: Any, spec: Any, declared: bool, where: str) -> Any:
     else:
         a = _leaf(value, where)
     if a.dtype.name != spec.dtype:
+        if spec.dtype in ("int32", "uint8") and a.dtype.kind == "f":
+            info = np.iinfo(spec.dtype)
+            if not (np.isfinite(a).all() and (a >= info.min).all() and (a <= info.max).all()):
+                raise_error("SF_ARG", f"{where}: a float value is NaN, infinite or outside the {spec.dtype} range "
+                            f"[{info.min}, {info.max}]; clip or fix it before yielding (SPEC §3.6)")
+            a = np.trunc(a)
         a = a.astype(spec.dtype)
     if spec.shape is not None:
         fits = a.ndim == len(spec.shape) and all(d is None or d == s for d, s in zip(spec.shape, a.shape))

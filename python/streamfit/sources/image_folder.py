@@ -19,6 +19,7 @@ from ..core.pipeline import Pipeline
 from ..core import block as blk
 from ..core.parallel import ordered_map
 from ..core.stage import Cardinality, Stage, check_index
+from .extensions import normalize_extensions
 from ..errors import raise_error
 
 DEFAULT_EXTENSIONS = ("jpg", "jpeg", "png", "bmp", "gif", "webp")
@@ -73,8 +74,7 @@ class ImageFolderSource(Stage):
         if not isinstance(scale, bool):
             raise_error("SF_ARG", f"image_folder scale must be true or false, got {scale!r}", kind="type")
         self.label_mode, self.scale = label_mode, scale
-        exts = DEFAULT_EXTENSIONS if extensions is None else extensions
-        self.extensions = tuple(str(e).lower().lstrip(".") for e in exts)
+        self.extensions = normalize_extensions(extensions, DEFAULT_EXTENSIONS, "image_folder")
 
         try:
             regex = re.compile(pattern)
@@ -101,6 +101,10 @@ class ImageFolderSource(Stage):
                 raise_error("SF_ARG", f"image_folder classes must be a list of strings, got {classes!r}",
                             kind="type")
             self.classes = list(classes)
+            twice = sorted({c for c in self.classes if self.classes.count(c) > 1})
+            if twice:
+                raise_error("SF_ARG", f"image_folder classes lists {', '.join(map(repr, twice))} more than once; "
+                            "list each class once (its position is its label)")
         index = {c: k for k, c in enumerate(self.classes)}
         for name, c in zip(self.files, found):
             if c not in index:

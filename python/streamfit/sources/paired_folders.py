@@ -19,6 +19,7 @@ from ..core.args import as_int
 from ..core.parallel import ordered_map
 from ..core.pipeline import Pipeline
 from ..core.stage import Cardinality, Stage, check_index
+from .extensions import normalize_extensions
 from ..errors import raise_error
 from .image_folder import DEFAULT_EXTENSIONS
 
@@ -103,8 +104,7 @@ class PairedFoldersSource(Stage):
         if not isinstance(scale, bool):
             raise_error("SF_ARG", f"paired_folders scale must be true or false, got {scale!r}", kind="type")
         self.scale = scale
-        exts = DEFAULT_EXTENSIONS if extensions is None else extensions
-        self.extensions = tuple(str(e).lower().lstrip(".") for e in exts)
+        self.extensions = normalize_extensions(extensions, DEFAULT_EXTENSIONS, "paired_folders")
 
         folders = self.inputs + ([label] if label is not None else [])
         listings = [list_stems(self.root, f, self.extensions) for f in folders]

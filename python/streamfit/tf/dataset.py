@@ -44,10 +44,12 @@ def _groups(pipeline: Any, epoch: int) -> Any:
             yield blk.cut(block, lo, min(n, lo + step))
 
 
-def _relax_dims(pipeline: Any) -> tuple[bool, bool]:
-    """(unknown batch axis, unknown image height/width) for this pipeline's stages."""
+def _relax_dims(pipeline: Any) -> tuple[bool, bool, bool]:
+    """(unknown batch axis, unknown image height/width, every dimension unknown)."""
     from ..ops.batch import Batch
+    from ..ops.map import Map
     from ..sources.class_folder import ClassFolderSource
+    from ..sources.generator import GeneratorSource
     from ..sources.image_folder import ImageFolderSource
     from ..sources.paired_folders import PairedFoldersSource
 
@@ -55,17 +57,21 @@ def _relax_dims(pipeline: Any) -> tuple[bool, bool]:
     batch = any(isinstance(s, Batch) and not s.drop_remainder for s in stages)
     images = (ImageFolderSource, ClassFolderSource, PairedFoldersSource)
     ragged = isinstance(stages[0], images) and stages[0].size is None
-    return batch, ragged
+    # a generator's shapes are free (SPEC §3.6), and a user map may change shapes per record
+    free = isinstance(stages[0], GeneratorSource) or any(isinstance(s, Map) and s.block_fn is None for s in stages)
+    return batch, ragged, free
 
 
 def element_signature(pipeline: Any, first: Any) -> Any:
     """``tf.TensorSpec`` tree for the pipeline, from its first element."""
     tf = import_tf()
-    batched, ragged = _relax_dims(pipeline)
+    batched, ragged, free = _relax_dims(pipeline)
 
     def spec(leaf: Any) -> Any:
         a = np.asarray(leaf)
         shape: list[int | None] = list(a.shape)
+        if free:
+            shape = [None] * len(shape)
         if ragged and len(shape) >= 3:  # [.., h, w, c]: sizes vary per image
             shape[-3] = shape[-2] = None
         if batched and shape:
