@@ -145,6 +145,8 @@ CASES = [
                                                    op("batch", batch_size=3), epochs=(0, 1))),
     ("paired_folders", "no_label_one_input", dig(dict(PAIRS, inputs=["time2"], label=None, image_size=[6, 6]),
                                                  op("batch", batch_size=5))),
+    ("paired_folders", "dot_named_images", dig({"type": "paired_folders", "path": D + "pairs_dotname"},
+                                               op("batch", batch_size=2))),
     ("paired_folders", "masks_as_input", dig(dict(PAIRS, inputs=["label"], label="label", image_size=[9, 4]),
                                              op("take", count=3))),
     # ---- errors: the same code in both languages
@@ -158,6 +160,8 @@ CASES = [
     ("errors", "csv_int_label", err(csv("bad_int.csv", features=["a"], label="label", label_dtype="int32"), [],
                                     "SF_CSV_NUMBER", "bad_int.csv", "line 3")),
     ("errors", "csv_header_only", err(csv("header_only.csv"), [], "SF_EMPTY_SOURCE", "header_only.csv")),
+    ("errors", "csv_bom_only_file", err(csv("bom_only.csv"), [], "SF_EMPTY_SOURCE", "bom_only.csv")),
+    ("errors", "range_zero", err({"type": "range", "n": 0}, [], "SF_EMPTY_SOURCE", "range")),
     ("errors", "csv_empty_file", err(csv("empty.csv"), [], "SF_EMPTY_SOURCE", "empty.csv")),
     ("errors", "csv_missing_file", err(csv("missing.csv"), [], "SF_FILE_NOT_FOUND", "missing.csv")),
     ("errors", "image_label_pattern", err({"type": "image_folder", "path": D + "images_bad_name"}, [],

@@ -140,6 +140,11 @@ def paired_folders():
     write(f"{ROOT}/pairs_duplicate/time2/x1.png", encode(shape_image(g, "circle", 6, 6), "PNG"))
     write(f"{ROOT}/pairs_duplicate/time2/x1.jpg", encode(shape_image(g, "circle", 6, 6), "JPEG"))
     write(f"{ROOT}/pairs_duplicate/label/x1.png", encode(mask_image(g, 6, 6), "PNG"))
+    for folder in ("time1", "time2", "label"):  # dot-named images are data (SPEC §3.5)
+        for stem in ("a", ".b"):
+            im = mask_image(g, 6, 5) if folder == "label" else shape_image(g, "square", 6, 5)
+            write(f"{ROOT}/pairs_dotname/{folder}/{stem}.png", encode(im, "PNG"))
+    write(f"{ROOT}/pairs_dotname/time2/.DS_Store", b"ignored")
 
 
 def fmt_num(g, v):
@@ -182,6 +187,7 @@ def csvs():
     write(f"{ROOT}/bad_int.csv", b"a,label\n1,2\n3,1.5\n")
     write(f"{ROOT}/header_only.csv", b"a,b\n")
     write(f"{ROOT}/empty.csv", b"")
+    write(f"{ROOT}/bom_only.csv", b"\xef\xbb\xbf")
 
 
 if __name__ == "__main__":

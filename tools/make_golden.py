@@ -57,6 +57,8 @@ def values(tree):
 
 # ---------------------------------------------------------------- sources
 def src_range(p):
+    if p["n"] == 0:
+        raise RefError("SF_EMPTY_SOURCE", "range(0)")
     return [np.array(i, dtype=np.int32) for i in range(p["n"])], True
 
 

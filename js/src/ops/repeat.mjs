@@ -21,7 +21,7 @@ export class RepeatStage extends Stage {
   cardinality() {
     const n = this.upstream.cardinality();
     if (n === null) return null;
-    if (this.count === null) return n === 0 ? 0 : INFINITE;
+    if (this.count === null) return INFINITE; // SPEC.md §4.2 (iteration still ends after an empty pass)
     if (n === INFINITE) return this.count === 0 ? 0 : INFINITE;
     return n * this.count;
   }

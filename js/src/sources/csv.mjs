@@ -35,7 +35,10 @@ function readFirstLine(path, blockSize) {
     }
     let line = Buffer.concat(chunks);
     if (total === 0) return null;
-    if (line.length >= 3 && line[0] === 0xef && line[1] === 0xbb && line[2] === 0xbf) line = line.subarray(3);
+    if (line.length >= 3 && line[0] === 0xef && line[1] === 0xbb && line[2] === 0xbf) {
+      line = line.subarray(3);
+      if (total === 3) return null; // only a BOM: an empty file (SPEC.md §3.1)
+    }
     if (line.length > 0 && line[line.length - 1] === CR) line = line.subarray(0, line.length - 1);
     return line;
   } finally {

@@ -92,7 +92,18 @@ function leafValues(node, where, path) {
   return null;
 }
 
+const INT_RANGE = { int32: [-2147483648, 2147483647], uint8: [0, 255] };
+
 function cast(data, to) {
+  const range = INT_RANGE[to];
+  if (range !== undefined && (data instanceof Float32Array || data instanceof Float64Array)) {
+    for (const v of data) {
+      if (!(Number.isFinite(v) && v >= range[0] && v <= range[1])) {
+        throw rangeError('SF_ARG', `fromGenerator: a float value ${v} is NaN, infinite or outside the ${to} range [${range[0]}, ${range[1]}]; clip or fix it before yielding (SPEC.md §3.6)`);
+      }
+    }
+    return to === 'int32' ? Int32Array.from(data, Math.trunc) : Uint8Array.from(data, Math.trunc);
+  }
   switch (to) {
     case 'float32': return Float32Array.from(data, Number);
     case 'float64': return Float64Array.from(data, Number);

@@ -114,7 +114,12 @@ export class ImageFolderSource extends Stage {
     this.checkIndex(i);
     const name = this.files[i];
     const file = join(this.path, name);
-    const bytes = await readFile(file);
+    let bytes;
+    try {
+      bytes = await readFile(file);
+    } catch (cause) {
+      throw plainError('SF_FILE_NOT_FOUND', `imageFolder: image ${file} cannot be read (${cause.code ?? cause.message}); was it moved while the pipeline ran?`, cause);
+    }
     const { decodeImage } = await import('../tfjs/image.mjs');
     const x = await decodeImage(bytes, { channels: this.channels, imageSize: this.imageSize, scale: this.scale, file });
     if (this.labelMode === 'none') return x;

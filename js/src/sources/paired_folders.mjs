@@ -32,7 +32,8 @@ function listFolder(root, folder, extensions) {
   const suffixes = extensions.map((e) => `.${e}`);
   const byStem = new Map();
   for (const name of readdirSync(dir).sort(byUtf8)) {
-    if (name.startsWith('.')) continue;
+    // A dot-named image is data (SPEC.md §3.5, as §3.4); other dot-entries (.DS_Store, .git) are not.
+    if (name.startsWith('.') && (!suffixes.some((s) => name.toLowerCase().endsWith(s)) || isFolder(join(dir, name)))) continue;
     if (isFolder(join(dir, name))) {
       throw plainError('SF_LAYOUT', `pairedFolders: ${folder}/${name} in ${root} is a sub-folder, and folders are read flat; move its files up or out`);
     }

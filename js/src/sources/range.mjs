@@ -1,13 +1,14 @@
 // range source: int32 scalars 0..n-1, indexable. SPEC.md §3.3.
 import { BlockSource } from '../ops/stage.mjs';
 import { NdArray } from '../core/ndarray.mjs';
-import { checkInt } from '../errors.mjs';
+import { checkInt, plainError } from '../errors.mjs';
 
 export class RangeSource extends BlockSource {
   constructor(n) {
     super(null);
     // Values are int32, so n - 1 must fit in int32.
     this.n = checkInt(n, 'fromRange(n)', 0, 2147483648);
+    if (this.n === 0) throw plainError('SF_EMPTY_SOURCE', 'range(0) lists no records (fromRange(0)); use n >= 1');
     /** Records per block of the fast path (tests set it small to move block edges). */
     this.blockRecords = 4096;
   }
