@@ -73,3 +73,19 @@ export function describe(value) {
     return Object.prototype.toString.call(value);
   }
 }
+
+/**
+ * Throws SF_ARG for an option name that `allowed` does not list: a misspelt
+ * option (or a spec file's snake_case name) must not silently fall back to a
+ * default and change the data. Python gets this from keyword arguments.
+ * @example checkKeys({ lable: 'y' }, ['label', 'features'], 'csv') // throws, naming "lable"
+ */
+export function checkKeys(options, allowed, where) {
+  if (options === null || options === undefined || typeof options !== 'object') return;
+  for (const key of Object.keys(options)) {
+    if (allowed.includes(key)) continue;
+    const camel = key.replace(/_([a-z0-9])/g, (_, c) => c.toUpperCase());
+    const hint = allowed.includes(camel) ? `; did you mean ${camel}?` : '';
+    throw typeError('SF_ARG', `${where}: unknown option ${describe(key)}${hint} (known: ${allowed.join(', ')})`);
+  }
+}

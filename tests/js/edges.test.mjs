@@ -19,3 +19,15 @@ test('repeat() is infinite even over an empty upstream (SPEC §4.2), and iterati
   assert.equal(p.cardinality(), Infinity);
   assert.deepEqual(await collect(p), []);
 });
+
+test('a misspelt or snake_case option is SF_ARG, not silently ignored', async () => {
+  const { csv, classFolder } = await import('../../js/index.mjs');
+  const { join, dirname } = await import('node:path');
+  const { fileURLToPath } = await import('node:url');
+  const data = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'shared_fixtures', 'data');
+  assert.throws(() => csv(join(data, 'xy.csv'), { lable: 'y' }), (e) => e.code === 'SF_ARG' && e.message.includes('"lable"'));
+  assert.throws(() => classFolder(join(data, 'classes'), { validation_split: 0.2 }),
+    (e) => e.code === 'SF_ARG' && e.message.includes('did you mean validationSplit?'));
+  assert.throws(() => fromRange(5).shuffle({ buffer_size: 2 }), (e) => e.code === 'SF_ARG' && e.message.includes('bufferSize'));
+  assert.throws(() => fromRange(5).batch(2, { drop_remainder: true }), (e) => e.code === 'SF_ARG');
+});

@@ -10,6 +10,7 @@ import { RepeatStage } from '../ops/repeat.mjs';
 import { PrefetchStage } from '../ops/prefetch.mjs';
 import { INFINITE } from '../ops/stage.mjs';
 import { batchAt } from '../ops/batch_at.mjs';
+import { checkKeys } from '../errors.mjs';
 import { checkInt } from '../errors.mjs';
 
 export { INFINITE };
@@ -41,12 +42,16 @@ export class Pipeline {
    * Buffer shuffle (bufferSize given, SPEC §1.5) or global shuffle (bufferSize null, SPEC §1.6).
    * @param {{bufferSize?: number|null, seed?: number|null, reshuffleEachIteration?: boolean}} [options]
    */
-  shuffle({ bufferSize = null, seed = null, reshuffleEachIteration = true } = {}) {
+  shuffle(options = {}) {
+    checkKeys(options, ['bufferSize', 'seed', 'reshuffleEachIteration'], 'shuffle');
+    const { bufferSize = null, seed = null, reshuffleEachIteration = true } = options ?? {};
     return new Pipeline(new ShuffleStage(this.stage, { bufferSize, seed, reshuffleEachIteration }));
   }
 
   /** Stacks batchSize consecutive records (SPEC §2.2). */
-  batch(batchSize, { dropRemainder = false } = {}) {
+  batch(batchSize, options = {}) {
+    checkKeys(options, ['dropRemainder'], 'batch');
+    const { dropRemainder = false } = options ?? {};
     return new Pipeline(new BatchStage(this.stage, batchSize, { dropRemainder }));
   }
 

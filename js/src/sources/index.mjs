@@ -6,6 +6,7 @@ import { ClassFolderSource } from './class_folder.mjs';
 import { RangeSource } from './range.mjs';
 import { GeneratorSource } from './generator.mjs';
 import { PairedFoldersSource } from './paired_folders.mjs';
+import { checkKeys } from '../errors.mjs';
 
 /**
  * A CSV file as a stream of records (SPEC.md §3.1).
@@ -13,6 +14,7 @@ import { PairedFoldersSource } from './paired_folders.mjs';
  * const p = csv('xy.csv', { features: ['x'], label: 'y' }).batch(250);
  */
 export function csv(path, options = {}) {
+  checkKeys(options, ['header', 'features', 'label', 'delimiter', 'dtype', 'labelDtype', 'blockSize'], 'csv');
   return new Pipeline(new CsvSource(path, options));
 }
 
@@ -22,6 +24,7 @@ export function csv(path, options = {}) {
  * const p = imageFolder('photos', { imageSize: [64, 64], scale: true }).shuffle({ seed: 1 }).batch(32);
  */
 export function imageFolder(path, options = {}) {
+  checkKeys(options, ['pattern', 'classes', 'labelMode', 'channels', 'imageSize', 'scale', 'extensions'], 'imageFolder');
   return new Pipeline(new ImageFolderSource(path, options));
 }
 
@@ -33,6 +36,8 @@ export function imageFolder(path, options = {}) {
  * console.log(train.summary(), train.filePaths.length); // class_folder(flowers, subset=training) ...
  */
 export function classFolder(path, options = {}) {
+  checkKeys(options, ['classNames', 'labelMode', 'colorMode', 'imageSize', 'cropToAspectRatio', 'padToAspectRatio', 'scale',
+    'validationSplit', 'subset', 'seed', 'splitMode', 'extensions'], 'classFolder');
   if (options !== null && typeof options === 'object' && options.subset === 'both') {
     const shared = {};
     const training = new ClassFolderSource(path, { ...options, subset: 'training' }, shared);
@@ -62,6 +67,7 @@ export function fromRange(n) {
  *   .shuffle({ bufferSize: 100, seed: 1 }).batch(10); // generator(rows) -> shuffle(buffer=100, seed=1) -> batch(10)
  */
 export function fromGenerator(fn, options = {}) {
+  checkKeys(options, ['elementSpec', 'name'], 'fromGenerator');
   return new Pipeline(new GeneratorSource(fn, options));
 }
 
@@ -74,5 +80,6 @@ export function fromGenerator(fn, options = {}) {
  * const ds = await p.toTfData(); // {xs: [x1, x2], ys} per batch: fits a two-input tf.model
  */
 export function pairedFolders(path, options = {}) {
+  checkKeys(options, ['inputs', 'label', 'channels', 'imageSize', 'scale', 'extensions'], 'pairedFolders');
   return new Pipeline(new PairedFoldersSource(path, options));
 }
