@@ -9,7 +9,7 @@ from PIL import Image
 from streamfit import StreamfitError, class_folder, pipeline_from_spec
 from streamfit.tf import image
 
-tf = pytest.importorskip("tensorflow")
+tf = __import__("tensorflow")  # a missing TensorFlow fails, never skips
 keras = tf.keras
 
 # Folder names chosen for the walk order: "a" < "a b" < "a/z" by full path (' ' < '/'), "B" < "a" in bytes.

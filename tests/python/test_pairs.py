@@ -118,7 +118,7 @@ def test_spec_source_strict_keys():
 
 
 def test_to_tf_two_input_model_fits():
-    tf = pytest.importorskip("tensorflow")
+    tf = __import__("tensorflow")  # a missing TensorFlow fails, never skips
     keras = tf.keras
     pipe = paired_folders(str(PAIRS), image_size=[8, 8], scale=True).shuffle(seed=3).batch(2)
     ds = pipe.to_tf()
