@@ -27,10 +27,6 @@ export class BatchStage extends Stage {
     return this.dropRemainder ? Math.floor(n / this.batchSize) : Math.ceil(n / this.batchSize);
   }
 
-  get blockNative() {
-    return this.upstream.blockNative;
-  }
-
   // Only drop_remainder makes every batch the same shape.
   get uniformRows() {
     return this.dropRemainder && this.upstream.uniformRows;

@@ -28,10 +28,6 @@ export class FilterStage extends Stage {
     return typeof this.predicate[BLOCK_FN] === 'function' && this.upstream.blockNative;
   }
 
-  get uniformRows() {
-    return this.upstream.uniformRows;
-  }
-
   async *iterateBlocks(epoch) {
     if (!this.blockNative) {
       yield* super.iterateBlocks(epoch);

@@ -41,10 +41,6 @@ export class MapStage extends Stage {
     return typeof this.fn[BLOCK_FN] === 'function' && this.upstream.blockNative;
   }
 
-  get uniformRows() {
-    return this.upstream.uniformRows;
-  }
-
   // A user function is never called ahead of the consumer; a built-in may be.
   get getAhead() {
     return typeof this.fn[BLOCK_FN] === 'function' && this.upstream.getAhead;

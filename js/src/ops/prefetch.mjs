@@ -17,14 +17,6 @@ export class PrefetchStage extends Stage {
     return this.upstream.cardinality();
   }
 
-  get blockNative() {
-    return this.upstream.blockNative;
-  }
-
-  get uniformRows() {
-    return this.upstream.uniformRows;
-  }
-
   /**
    * Reads up to bufferSize blocks ahead. After batch a block is one batch,
    * so prefetch(n) there holds n batches, as on the per-record path.

@@ -32,14 +32,6 @@ export class RepeatStage extends Stage {
     return (Math.imul(epoch >>> 0, factor >>> 0) + (r % TWO32)) >>> 0;
   }
 
-  get blockNative() {
-    return this.upstream.blockNative;
-  }
-
-  get uniformRows() {
-    return this.upstream.uniformRows;
-  }
-
   /** The upstream's blocks, pass after pass (a block never spans two passes). */
   async *iterateBlocks(epoch) {
     if (!this.blockNative) {

@@ -74,10 +74,6 @@ export class ShuffleStage extends Stage {
     return !this.isGlobal && this.upstream.blockNative && this.upstream.uniformRows;
   }
 
-  get uniformRows() {
-    return this.upstream.uniformRows;
-  }
-
   get getAhead() {
     return this.isGlobal && this.upstream.getAhead;
   }

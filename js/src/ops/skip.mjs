@@ -36,10 +36,6 @@ export class SkipStage extends Stage {
     return this.upstream.blockNative && !this.upstream.indexable;
   }
 
-  get uniformRows() {
-    return this.upstream.uniformRows;
-  }
-
   get getAhead() {
     return this.upstream.getAhead;
   }

@@ -53,14 +53,15 @@ export class Stage {
   /**
    * true when iterateBlocks(epoch) is this stage's own fast path (its source
    * and every stage up to it are block-native); its iterate() then unstacks blocks.
+   * An op answers as its upstream does unless it overrides; a source has no upstream.
    */
   get blockNative() {
-    return false;
+    return this.upstream ? this.upstream.blockNative : false;
   }
 
   /** true when every record has the same structure, dtypes and shapes (a columnar buffer can hold them). */
   get uniformRows() {
-    return false;
+    return this.upstream ? this.upstream.uniformRows : false;
   }
 
   /**

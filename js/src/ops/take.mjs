@@ -28,14 +28,6 @@ export class TakeStage extends Stage {
     return this.upstream.get(i, epoch);
   }
 
-  get blockNative() {
-    return this.upstream.blockNative;
-  }
-
-  get uniformRows() {
-    return this.upstream.uniformRows;
-  }
-
   get getAhead() {
     return this.upstream.getAhead;
   }
