@@ -112,6 +112,24 @@ class BlockStage(Stage):
             yield from blk.unstack(block)
 
 
+
+class FileSource(Stage):
+    """An indexable source of files read by position (image, class and paired folders):
+    ``length()`` files, ``get(i, epoch)`` reads file ``i``, and ``get_many`` reads a run of
+    them on the thread pool, in order (TF's decode kernels run outside the GIL)."""
+
+    def cardinality(self) -> Cardinality:
+        return self.length()
+
+    @property
+    def indexable(self) -> bool:
+        return True
+
+    def get_many(self, indices: Sequence[int], epoch: int) -> Iterator[Any]:
+        from .parallel import ordered_map
+
+        yield from blk.group(ordered_map(lambda i: self.get(i, epoch), indices))
+
 def check_index(stage: Stage, i: int) -> int:
     """``i`` as an int in ``[0, stage.length())``, else ``SF_ARG``."""
     from .args import as_int

@@ -10,15 +10,13 @@ from __future__ import annotations
 
 import numbers
 import os
-from typing import Any, Iterator, Sequence
+from typing import Any, Sequence
 
 import numpy as np
 
-from ..core import block as blk
 from ..core.args import as_int
-from ..core.parallel import ordered_map
 from ..core.pipeline import Pipeline
-from ..core.stage import Cardinality, Stage, check_index
+from ..core.stage import FileSource, check_index
 from .extensions import normalize_extensions
 from ..errors import raise_error
 from ..order.seed import check_seed
@@ -41,7 +39,7 @@ def _flag(value: Any, name: str) -> bool:
     return value
 
 
-class ClassFolderSource(Stage):
+class ClassFolderSource(FileSource):
     """The files of a listing (all, or the ``indices`` a split selects), decoded and labelled."""
 
     def __init__(self, listing: Listing, indices: np.ndarray | None, subset: str | None,
@@ -67,18 +65,9 @@ class ClassFolderSource(Stage):
     def label(self) -> str:
         return f"class_folder({self.name}" + (f", subset={self.subset})" if self.subset else ")")
 
-    def cardinality(self) -> Cardinality:
-        return self.length()
-
-    @property
-    def indexable(self) -> bool:
-        return True
-
     def length(self) -> int:
         return len(self.listing.files) if self.indices is None else int(self.indices.shape[0])
 
-    def get_many(self, indices: Sequence[int], epoch: int) -> Iterator[Any]:
-        yield from blk.group(ordered_map(lambda i: self.get(i, epoch), indices))
 
     def _pixels(self, rel: str) -> np.ndarray:
         from ..tf import image

@@ -10,15 +10,13 @@ from __future__ import annotations
 
 import os
 import re
-from typing import Any, Iterator, Sequence
+from typing import Any
 
 import numpy as np
 
 from ..core.args import as_int
 from ..core.pipeline import Pipeline
-from ..core import block as blk
-from ..core.parallel import ordered_map
-from ..core.stage import Cardinality, Stage, check_index
+from ..core.stage import FileSource, check_index
 from .extensions import normalize_extensions
 from ..errors import raise_error
 
@@ -47,7 +45,7 @@ def list_images(folder: str, extensions: tuple[str, ...]) -> list[str]:
     return sorted(names, key=_utf8)
 
 
-class ImageFolderSource(Stage):
+class ImageFolderSource(FileSource):
     """Decoded images of one folder, labelled by a regex group of the file name."""
 
     def __init__(self, path: str, pattern: str = "^([^_]+)_", classes: list[str] | None = None,
@@ -115,18 +113,8 @@ class ImageFolderSource(Stage):
     def label(self) -> str:
         return f"image_folder({self.name})"
 
-    def cardinality(self) -> Cardinality:
-        return len(self.files)
-
-    @property
-    def indexable(self) -> bool:
-        return True
-
     def length(self) -> int:
         return len(self.files)
-
-    def get_many(self, indices: Sequence[int], epoch: int) -> Iterator[Any]:
-        yield from blk.group(ordered_map(lambda i: self.get(i, epoch), indices))
 
     def get(self, i: int, epoch: int) -> Any:
         from ..tf import image

@@ -10,15 +10,13 @@ built; pixels are decoded on demand through TensorFlow's kernels
 from __future__ import annotations
 
 import os
-from typing import Any, Iterator, Sequence
+from typing import Any, Sequence
 
 import numpy as np
 
-from ..core import block as blk
 from ..core.args import as_int
-from ..core.parallel import ordered_map
 from ..core.pipeline import Pipeline
-from ..core.stage import Cardinality, Stage, check_index
+from ..core.stage import FileSource, check_index
 from .extensions import normalize_extensions
 from ..errors import raise_error
 from .image_folder import DEFAULT_EXTENSIONS
@@ -73,7 +71,7 @@ def match(root: str, folders: list[str], listings: list[dict[str, str]]) -> list
     return sorted(listings[0], key=_utf8)
 
 
-class PairedFoldersSource(Stage):
+class PairedFoldersSource(FileSource):
     """Records ``((x1, x2, ...), y)`` (or ``(x1, x2, ...)`` without a label), one per stem."""
 
     def __init__(self, path: str, inputs: Sequence[str], label: str | None, channels: int,
@@ -121,18 +119,8 @@ class PairedFoldersSource(Stage):
     def label(self) -> str:
         return f"paired_folders({self.name})"
 
-    def cardinality(self) -> Cardinality:
-        return len(self.stems)
-
-    @property
-    def indexable(self) -> bool:
-        return True
-
     def length(self) -> int:
         return len(self.stems)
-
-    def get_many(self, indices: Sequence[int], epoch: int) -> Iterator[Any]:
-        yield from blk.group(ordered_map(lambda i: self.get(i, epoch), indices))
 
     def _load(self, k: int, folder: str, stem: str, mask: bool) -> np.ndarray:
         from ..tf import image
