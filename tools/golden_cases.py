@@ -16,6 +16,15 @@ def dig(source, *ops, epochs=(0,)):
     return {"spec": {"source": source, "ops": list(ops)}, "epochs": list(epochs), "expect": "digests"}
 
 
+def skip(source, *ops, epochs=(0,), expect="digests", counts=True):
+    """A case over a source with on_error "skip" (SPEC §4.6); counts=True also checks skipped(e)."""
+    case = {"spec": {"source": dict(source, on_error="skip"), "ops": list(ops)}, "epochs": list(epochs),
+            "expect": expect}
+    if counts:
+        case["check_skipped"] = True
+    return case
+
+
 def err(source, ops, code, *contains):
     return {"spec": {"source": source, "ops": list(ops)}, "epochs": [0], "expect": "error",
             "error": {"code": code, "message_contains": list(contains)}}
@@ -145,10 +154,53 @@ CASES = [
                                                    op("batch", batch_size=3), epochs=(0, 1))),
     ("paired_folders", "no_label_one_input", dig(dict(PAIRS, inputs=["time2"], label=None, image_size=[6, 6]),
                                                  op("batch", batch_size=5))),
+    ("paired_folders", "no_label_two_inputs_structure",  # values show the ((x1, x2),) nesting digests cannot
+     dict(dig(dict(PAIRS, label=None, image_size=[1, 2]), op("take", count=2)), expect="values")),
     ("paired_folders", "dot_named_images", dig({"type": "paired_folders", "path": D + "pairs_dotname"},
                                                op("batch", batch_size=2))),
     ("paired_folders", "masks_as_input", dig(dict(PAIRS, inputs=["label"], label="label", image_size=[9, 4]),
                                              op("take", count=3))),
+    # ---- on_error "skip" (SPEC §4.6): bad records removed and counted by code
+    ("on_error", "csv_values", skip(csv("messy.csv"), op("batch", batch_size=2), expect="values", epochs=(0, 1))),
+    ("on_error", "csv_int_label", skip(csv("messy_int.csv", features=["a"], label="label", label_dtype="int32"),
+                                       expect="values")),
+    ("on_error", "csv_buffer_shuffle", skip(csv("messy.csv", label="y"), op("shuffle", buffer_size=3, seed=5),
+                                            expect="values", epochs=(0, 1))),
+    ("on_error", "image_folder_batch", skip({"type": "image_folder", "path": D + "images_messy"},
+                                            op("batch", batch_size=2))),
+    ("on_error", "image_folder_global_shuffle", skip({"type": "image_folder", "path": D + "images_messy",
+                                                      "image_size": [6, 6], "label_mode": "categorical"},
+                                                     op("shuffle", seed=3), op("batch", batch_size=2),
+                                                     epochs=(0, 1, 2))),
+    ("on_error", "image_folder_classes", skip({"type": "image_folder", "path": D + "images_messy",
+                                               "classes": ["square", "circle"]}, op("map", fn="divide", value=255),
+                                              op("shuffle", seed=9), epochs=(0, 1))),
+    ("on_error", "image_folder_shuffle_take", skip({"type": "image_folder", "path": D + "images_messy"},
+                                                   op("shuffle", seed=3), op("take", count=3), epochs=(0, 1),
+                                                   counts=False)),
+    ("on_error", "image_folder_skip_op", skip({"type": "image_folder", "path": D + "images_messy"},
+                                              op("skip", count=2), op("batch", batch_size=3))),
+    ("on_error", "class_folder_batch", skip({"type": "class_folder", "path": D + "classes_messy"},
+                                            op("batch", batch_size=3))),
+    ("on_error", "class_folder_resize_shuffle", skip({"type": "class_folder", "path": D + "classes_messy",
+                                                      "image_size": [5, 7], "label_mode": "categorical"},
+                                                     op("shuffle", seed=17), op("batch", batch_size=4),
+                                                     epochs=(0, 1))),
+    ("on_error", "class_folder_split_training", skip({"type": "class_folder", "path": D + "classes_messy",
+                                                      "validation_split": 0.3, "subset": "training", "seed": 2})),
+    ("on_error", "class_folder_split_validation", skip({"type": "class_folder", "path": D + "classes_messy",
+                                                        "validation_split": 0.3, "subset": "validation",
+                                                        "seed": 2})),
+    ("on_error", "class_folder_split_keras", skip({"type": "class_folder", "path": D + "classes_messy",
+                                                   "validation_split": 0.3, "subset": "training", "seed": 2,
+                                                   "split_mode": "keras"})),
+    ("on_error", "pairs_unbatched", skip({"type": "paired_folders", "path": D + "pairs_messy"}, epochs=(0, 1))),
+    ("on_error", "pairs_global_shuffle", skip({"type": "paired_folders", "path": D + "pairs_messy",
+                                               "image_size": [4, 4]}, op("shuffle", seed=1),
+                                              op("batch", batch_size=2), epochs=(0, 1))),
+    ("on_error", "pairs_no_label", skip({"type": "paired_folders", "path": D + "pairs_messy", "label": None},
+                                        op("batch", batch_size=3))),
+    ("on_error", "raise_is_default_counts_empty", dict(dig(XY, op("batch", batch_size=500)), check_skipped=True)),
     # ---- errors: the same code in both languages
     ("errors", "csv_columns", err(csv("bad_columns.csv"), [], "SF_CSV_COLUMNS", "bad_columns.csv", "line 4")),
     ("errors", "csv_number", err(csv("bad_number.csv"), [], "SF_CSV_NUMBER", "bad_number.csv", "line 3", "abc")),
@@ -196,5 +248,17 @@ CASES = [
                                       "batch_size")),
     ("errors", "spec_unknown_key", err({"type": "range", "n": 5}, [op("batch", batch_size=2, bogus=1)], "SF_SPEC",
                                        "bogus")),
+    ("errors", "on_error_bad_value", err(dict(XY, on_error="ignore"), [], "SF_ARG", "on_error", "ignore")),
+    ("errors", "skip_all_csv_lines", err(csv("all_bad.csv", on_error="skip"), [], "SF_EMPTY_SOURCE", "all_bad.csv",
+                                         "SF_CSV_COLUMNS")),
+    ("errors", "skip_all_images_at_listing", err({"type": "image_folder", "path": D + "images_messy",
+                                                  "classes": ["dog"], "on_error": "skip"}, [], "SF_EMPTY_SOURCE",
+                                                 "images_messy", "SF_IMAGE_LABEL")),
+    ("errors", "skip_still_raises_empty_class", err({"type": "class_folder", "path": D + "classes_empty_class",
+                                                     "on_error": "skip"}, [], "SF_LAYOUT", "cat")),
+    ("errors", "skip_still_raises_header", err(csv("messy.csv", features=["zzz"], on_error="skip"), [],
+                                               "SF_CSV_HEADER", "zzz")),
+    ("errors", "pairs_messy_raise", err({"type": "paired_folders", "path": D + "pairs_messy"}, [], "SF_LAYOUT",
+                                        "notes.txt")),
     ("errors", "spec_unknown_op", err({"type": "range", "n": 5}, [op("frobnicate")], "SF_SPEC", "frobnicate")),
 ]

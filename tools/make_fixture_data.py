@@ -190,10 +190,64 @@ def csvs():
     write(f"{ROOT}/bom_only.csv", b"\xef\xbb\xbf")
 
 
+def messy():
+    """Data with bad records for the on_error policy (SPEC §4.6): every kind of
+    bad record each source can skip, between good ones."""
+    g = Xoshiro(4242)
+    png = lambda kind, mode="RGB": encode(shape_image(g, kind, 8, 8, mode), "PNG")
+    jpg = lambda kind: encode(shape_image(g, kind, 8, 8), "JPEG")
+    broken_png = b"\x89PNG\r\n\x1a\n truncated"
+    broken_jpg = b"\xff\xd8\xff\xe0 not really a jpeg"
+    # image_folder: a corrupt JPEG, a truncated PNG, a name without a label, a class left out
+    d = f"{ROOT}/images_messy"
+    write(f"{d}/circle_0001.png", png("circle"))
+    write(f"{d}/square_0002.jpg", jpg("square"))
+    write(f"{d}/circle_0003.jpg", broken_jpg)
+    write(f"{d}/nolabel.png", png("square"))
+    write(f"{d}/circle_0004.bmp", encode(shape_image(g, "circle", 8, 8), "BMP"))
+    write(f"{d}/square_0005.png", broken_png)
+    write(f"{d}/triangle_0006.png", png("triangle"))
+    write(f"{d}/square_0007.gif", encode(shape_image(g, "square", 8, 8), "GIF"))
+    write(f"{d}/triangle_0008.jpg", jpg("triangle"))
+    # class_folder: unknown extensions, a dotfile, corrupt images, a nested folder
+    d = f"{ROOT}/classes_messy"
+    write(f"{d}/cat/c1.png", png("circle"))
+    write(f"{d}/cat/c2.png", broken_png)
+    write(f"{d}/cat/notes.txt", b"not an image")
+    write(f"{d}/cat/.DS_Store", b"ignored")
+    write(f"{d}/cat/c3.jpg", jpg("circle"))
+    write(f"{d}/cat/c4.png", png("circle"))
+    write(f"{d}/dog/d1.jpg", jpg("square"))
+    write(f"{d}/dog/d2.png", png("square"))
+    write(f"{d}/dog/sub/readme.md", b"# not an image")
+    write(f"{d}/dog/sub/d3.png", png("square"))
+    write(f"{d}/dog/d4.jpg", broken_jpg)
+    write(f"{d}/dog/d5.png", png("square"))
+    # paired_folders: a good pair a/b/g, a corrupt partner (c), a missing partner (d, f),
+    # a stem twice in one folder (e), a stray file and a sub-folder
+    d = f"{ROOT}/pairs_messy"
+    for stem in ("a", "b", "c", "d", "e", "g"):
+        write(f"{d}/time1/{stem}.png", png("circle"))
+    write(f"{d}/time1/notes.txt", b"stray")
+    for stem in ("a", "b", "e", "g"):
+        write(f"{d}/time2/{stem}.png", png("square"))
+    write(f"{d}/time2/e.jpg", jpg("square"))
+    write(f"{d}/time2/c.png", broken_png)
+    write(f"{d}/time2/.DS_Store", b"ignored")
+    for stem in ("a", "b", "c", "d", "e", "f", "g"):
+        write(f"{d}/label/{stem}.png", encode(mask_image(g, 8, 8), "PNG"))
+    write(f"{d}/label/sub/x.png", encode(mask_image(g, 8, 8), "PNG"))
+    # CSV: each kind of bad line once or twice, between good ones
+    write(f"{ROOT}/messy.csv", b"x,y\n1,2\n3,abc\n5,6\n7,8,9\n\n10,11\n12,0x1\n13,14\n-1.5,+2e1\n4\n")
+    write(f"{ROOT}/messy_int.csv", b"a,label\n1,0\n2,1.5\n3,2\n4,99999999999\n5,1\n6,\n7,0\n")
+    write(f"{ROOT}/all_bad.csv", b"a,b\n1,x\n2\n\n3,4,5\n")
+
+
 if __name__ == "__main__":
     images()
     class_folders()
     paired_folders()
     csvs()
+    messy()
     total = sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(ROOT) for f in fs)
     print(f"wrote fixture data under {os.path.normpath(ROOT)}: {total} bytes")

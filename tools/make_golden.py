@@ -31,6 +31,33 @@ class RefError(Exception):
         self.code = code
 
 
+class Bad:
+    """A record that fails when it is read, under on_error "skip" (SPEC §4.6): it keeps its
+    listed position (a global shuffle permutes it) and is dropped before any other op."""
+
+    def __init__(self, code):
+        self.code = code
+
+
+class Skips:
+    """Skip counts of one source read (SPEC §4.6). raise_or_count re-raises unless skipping."""
+
+    def __init__(self, p):
+        self.skip = p.get("on_error", "raise") == "skip"
+        self.counts = {}
+
+    def count(self, code):
+        self.counts[code] = self.counts.get(code, 0) + 1
+
+    def raise_or_count(self, err):
+        if not self.skip:
+            raise err
+        self.count(err.code)
+
+    def none_left(self, what):
+        raise RefError("SF_EMPTY_SOURCE", f"{what}: every record was skipped {self.counts}")
+
+
 # ---------------------------------------------------------------- digests (§2.3)
 def flatten(tree):
     if isinstance(tree, tuple):
@@ -59,7 +86,7 @@ def values(tree):
 def src_range(p):
     if p["n"] == 0:
         raise RefError("SF_EMPTY_SOURCE", "range(0)")
-    return [np.array(i, dtype=np.int32) for i in range(p["n"])], True
+    return [np.array(i, dtype=np.int32) for i in range(p["n"])], True, {}
 
 
 NUM = re.compile(r"[+-]?(([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?|nan|inf|infinity)", re.I)
@@ -117,10 +144,9 @@ def src_csv(p, base):
     else:
         feat_cols = [col(c) for c in feats]
     dt, ldt = p.get("dtype", "float32"), p.get("label_dtype", "float32")
-    out = []
-    for lineno, ln in enumerate(lines, start=1):
-        if header and lineno == 1:
-            continue
+    skips = Skips(p)
+
+    def record(lineno, ln):
         if ln == b"":
             raise RefError("SF_CSV_EMPTY_LINE", f"{name} line {lineno}")
         fields = ln.split(delim)
@@ -129,14 +155,23 @@ def src_csv(p, base):
         where = f"{name} line {lineno}"
         x = np.array([parse_field(fields[c].decode(), dt, where) for c in feat_cols])
         if label_cols is None:
-            out.append(x)
-            continue
+            return x
         ys = [parse_field(fields[c].decode(), ldt, where) for c in label_cols]
-        y = ys[0] if not isinstance(label, list) else np.array(ys)
-        out.append((x, y))
+        return (x, ys[0] if not isinstance(label, list) else np.array(ys))
+
+    out = []
+    for lineno, ln in enumerate(lines, start=1):
+        if header and lineno == 1:
+            continue
+        try:
+            out.append(record(lineno, ln))
+        except RefError as e:
+            skips.raise_or_count(e)
     if not out:
+        if skips.counts:
+            skips.none_left(name)
         raise RefError("SF_EMPTY_SOURCE", f"{name} has no data rows")
-    return out, False
+    return out, False, skips.counts
 
 
 IMAGE_EXT = ("jpg", "jpeg", "png", "bmp", "gif", "webp")
@@ -153,26 +188,35 @@ def src_image_folder(p, base):
     )
     if not files:
         raise RefError("SF_EMPTY_SOURCE", path)
+    skips = Skips(p)
     pat = re.compile(p.get("pattern", "^([^_]+)_"))
-    labels = []
+    named = []
     for f in files:
         m = pat.search(f)
         if not m:
-            raise RefError("SF_IMAGE_LABEL", f)
-        labels.append(m.group(1))
-    classes = p.get("classes") or sorted(set(labels), key=lambda c: c.encode())
-    for f, c in zip(files, labels):
+            skips.raise_or_count(RefError("SF_IMAGE_LABEL", f))
+            continue
+        named.append((f, m.group(1)))
+    classes = p.get("classes") or sorted({c for _, c in named}, key=lambda c: c.encode())
+    kept = []
+    for f, c in named:
         if c not in classes:
-            raise RefError("SF_IMAGE_LABEL", f"{f}: {c}")
+            skips.raise_or_count(RefError("SF_IMAGE_LABEL", f"{f}: {c}"))
+            continue
+        kept.append((f, c))
+    if not kept:
+        skips.none_left(path)
     mode, size, scale = p.get("label_mode", "int"), p.get("image_size"), p.get("scale", False)
     out = []
-    for f, c in zip(files, labels):
+    for f, c in kept:
         raw = open(os.path.join(path, f), "rb").read()
         try:
             x = tf.raw_ops.DecodeImage(contents=raw, channels=p.get("channels", 3), dtype=tf.uint8,
                                        expand_animations=False)
         except Exception:
-            raise RefError("SF_IMAGE_DECODE", f)
+            skips.raise_or_count(RefError("SF_IMAGE_DECODE", f))
+            out.append(Bad("SF_IMAGE_DECODE"))
+            continue
         if size:
             x = tf.raw_ops.ResizeBilinear(images=x[None], size=size, align_corners=False,
                                           half_pixel_centers=True)[0]
@@ -186,7 +230,7 @@ def src_image_folder(p, base):
             out.append((x, np.array(k, dtype=np.int32)))
         else:
             out.append((x, np.eye(len(classes), dtype=np.float32)[k]))
-    return out, True
+    return out, True, skips.counts
 
 
 KERAS_EXT = ("bmp", "gif", "jpeg", "jpg", "png")
@@ -205,7 +249,7 @@ def keras_images(paths, size, channels, crop, pad):
     return [x.numpy() for x in ds]
 
 
-def class_listing(root, class_names, exts):
+def class_listing(root, class_names, exts, skips):
     """(relative paths, labels, classes) in Keras's index_directory order (SPEC §3.4)."""
     subdirs = sorted((d for d in os.listdir(root) if os.path.isdir(os.path.join(root, d)) and not d.startswith(".")),
                      key=lambda d: d.encode())
@@ -224,7 +268,8 @@ def class_listing(root, class_names, exts):
                 if not f.lower().endswith(tuple("." + e for e in exts)):
                     if f.startswith("."):
                         continue  # .DS_Store and the like
-                    raise RefError("SF_LAYOUT", f"{rel}: unknown extension")
+                    skips.raise_or_count(RefError("SF_LAYOUT", f"{rel}: unknown extension"))
+                    continue
                 files.append(rel)
                 labels.append(k)
                 found += 1
@@ -238,7 +283,8 @@ def src_class_folder(p, base):
 
     root = os.path.normpath(os.path.join(base, p["path"]))
     exts = tuple(e.lower() for e in p.get("extensions", KERAS_EXT))
-    files, labels, classes = class_listing(root, p.get("class_names"), exts)
+    skips = Skips(p)
+    files, labels, classes = class_listing(root, p.get("class_names"), exts, skips)
     split, subset, seed = p.get("validation_split"), p.get("subset"), p.get("seed")
     if (split is None) != (subset is None):
         raise RefError("SF_ARG", "subset and validation_split go together")
@@ -262,17 +308,18 @@ def src_class_folder(p, base):
     size, scale, mode = p.get("image_size"), p.get("scale", False), p.get("label_mode", "int")
     crop, pad = p.get("crop_to_aspect_ratio", False), p.get("pad_to_aspect_ratio", False)
     out = []
-    pixels = keras_images([os.path.join(root, files[i]) for i in order], size, channels, crop, pad) if size else None
-    for n_, i in enumerate(order):
+    for i in order:
         path = os.path.join(root, files[i])
         try:
             if size:
-                x = pixels[n_]
+                x = keras_images([path], size, channels, crop, pad)[0]
             else:
                 x = tf.raw_ops.DecodeImage(contents=open(path, "rb").read(), channels=channels, dtype=tf.uint8,
                                            expand_animations=False).numpy()
         except Exception:
-            raise RefError("SF_IMAGE_DECODE", files[i])
+            skips.raise_or_count(RefError("SF_IMAGE_DECODE", files[i]))
+            out.append(Bad("SF_IMAGE_DECODE"))
+            continue
         if scale:
             x = x.astype(np.float32) / np.float32(255)
         k = labels[i]
@@ -284,7 +331,7 @@ def src_class_folder(p, base):
             out.append((x, np.array([k], dtype=np.float32)))
         else:
             out.append((x, np.eye(len(classes), dtype=np.float32)[k]))
-    return out, True
+    return out, True, skips.counts
 
 
 def src_paired_folders(p, base):
@@ -294,28 +341,44 @@ def src_paired_folders(p, base):
     inputs, label = p.get("inputs", ["time1", "time2"]), p.get("label", "label")
     folders = list(inputs) + ([label] if label is not None else [])
     exts = tuple("." + e.lower() for e in p.get("extensions", IMAGE_EXT))
-    stems = []
+    skips = Skips(p)
+    stems, twice = [], set()
     for folder in folders:
         d = os.path.join(root, folder)
         if not os.path.isdir(d):
             raise RefError("SF_LAYOUT", f"missing folder {folder}")
         m = {}
         for f in sorted(os.listdir(d), key=lambda f: f.encode()):
-            if not f.lower().endswith(exts):
+            if os.path.isdir(os.path.join(d, f)) or not f.lower().endswith(exts):
                 if f.startswith("."):
-                    continue
-                raise RefError("SF_LAYOUT", f"{folder}/{f}: unknown extension")
+                    continue  # .DS_Store, .git and the like
+                skips.raise_or_count(RefError("SF_LAYOUT", f"{folder}/{f}: not an image"))
+                continue
             stem = f.rsplit(".", 1)[0]
             if stem in m:
-                raise RefError("SF_LAYOUT", f"{folder}: stem {stem} twice")
+                if not skips.skip:
+                    raise RefError("SF_LAYOUT", f"{folder}: stem {stem} twice")
+                twice.add(stem)
             m[stem] = f
         stems.append(m)
-    for a, fa in zip(folders, stems):
-        for b, fb in zip(folders, stems):
-            for stem in fa:
-                if stem not in fb:
-                    raise RefError("SF_PAIR_MISSING", f"{a}/{fa[stem]} has no partner in {b}")
-    order = sorted(stems[0], key=lambda t: t.encode())
+    if skips.skip:  # SPEC §4.6: the candidates are the stems of all folders
+        order = []
+        for stem in sorted({t for m in stems for t in m}, key=lambda t: t.encode()):
+            if stem in twice:
+                skips.count("SF_LAYOUT")
+            elif any(stem not in m for m in stems):
+                skips.count("SF_PAIR_MISSING")
+            else:
+                order.append(stem)
+        if not order:
+            skips.none_left(root)
+    else:
+        for a, fa in zip(folders, stems):
+            for b, fb in zip(folders, stems):
+                for stem in fa:
+                    if stem not in fb:
+                        raise RefError("SF_PAIR_MISSING", f"{a}/{fa[stem]} has no partner in {b}")
+        order = sorted(stems[0], key=lambda t: t.encode())
     if not order:
         raise RefError("SF_EMPTY_SOURCE", root)
     size, scale, ch = p.get("image_size"), p.get("scale", False), p.get("channels", 3)
@@ -333,12 +396,15 @@ def src_paired_folders(p, base):
 
     out = []
     for stem in order:
-        xs = tuple(load(f, m[stem], ch, False) for f, m in zip(inputs, stems))
-        out.append((xs, load(label, stems[-1][stem], 1, True)) if label is not None else xs)
-    return out, True
+        try:
+            xs = tuple(load(f, m[stem], ch, False) for f, m in zip(inputs, stems))
+            out.append((xs, load(label, stems[-1][stem], 1, True)) if label is not None else (xs,))
+        except Exception:
+            skips.raise_or_count(RefError("SF_IMAGE_DECODE", stem))
+            out.append(Bad("SF_IMAGE_DECODE"))
+    return out, True, skips.counts
 
 
-# ---------------------------------------------------------------- ops (§4)
 def each_leaf(rec, on, f):
     if isinstance(rec, tuple) and len(rec) == 2:
         x, y = rec
@@ -392,29 +458,34 @@ def stack(group):
 
 
 def run(spec, base, epoch):
-    """Materialise one epoch of a spec: (elements, indexable)."""
+    """Materialise one epoch of a spec: (elements, indexable, skip counts of the source read)."""
     s = spec["source"]
     kind = s["type"]
     if kind == "range":
-        elems, idx = src_range(s)
+        elems, idx, counts = src_range(s)
     elif kind == "csv":
-        elems, idx = src_csv(s, base)
+        elems, idx, counts = src_csv(s, base)
     elif kind == "class_folder":
-        elems, idx = src_class_folder(s, base)
+        elems, idx, counts = src_class_folder(s, base)
     elif kind == "paired_folders":
-        elems, idx = src_paired_folders(s, base)
+        elems, idx, counts = src_paired_folders(s, base)
     else:
-        elems, idx = src_image_folder(s, base)
+        elems, idx, counts = src_image_folder(s, base)
+    if elems and all(isinstance(r, Bad) for r in elems):
+        raise RefError("SF_EMPTY_SOURCE", f"every record was skipped {counts}")
     ops = spec.get("ops", [])
-    return apply_ops(elems, idx, ops, epoch, base_source=(spec, base))
+    elems, idx = apply_ops(elems, idx, ops, epoch, base_source=(spec, base))
+    return [r for r in elems if not isinstance(r, Bad)], idx, dict(sorted(counts.items()))
 
 
 def apply_ops(elems, idx, ops, epoch, base_source):
     for k, op in enumerate(ops):
         name = op["op"]
+        if not (name == "map" or name == "shuffle" and op.get("buffer_size") is None):
+            elems = [r for r in elems if not isinstance(r, Bad)]  # SPEC §4.6: dropped where they fall
         if name == "map":
             f = builtin_map(op)
-            elems = [each_leaf(r, op.get("on", "x"), f) for r in elems]
+            elems = [r if isinstance(r, Bad) else each_leaf(r, op.get("on", "x"), f) for r in elems]
         elif name == "filter":
             f = builtin_filter(op)
             elems, idx = [r for r in elems if f(r)], False
@@ -509,6 +580,22 @@ def vectors():
     return {"prng.json": prng, "permute.json": perm, "buffer_shuffle.json": shuf, "numpy_legacy.json": legacy}
 
 
+class quiet_native_stderr:
+    """libpng/libjpeg print "Input file read error" on fd 2 for the corrupt fixtures on purpose;
+    keep `make test` output clean (Python exceptions still surface after the block)."""
+
+    def __enter__(self):
+        sys.stderr.flush()
+        self.saved = os.dup(2)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 2)
+        os.close(devnull)
+
+    def __exit__(self, *exc):
+        os.dup2(self.saved, 2)
+        os.close(self.saved)
+
+
 def case_files():
     out = {}
     for group, name, case in CASES:
@@ -526,11 +613,14 @@ def case_files():
                 if case["error"]["code"] not in ("SF_SPEC", "SF_ARG"):
                     raise SystemExit(f"{group}/{name}: reference raised nothing")
         else:
-            exp = {}
+            exp, skipped = {}, {}
             for e in case["epochs"]:
-                elems, _ = run(case["spec"], base, e)
+                elems, _, counts = run(case["spec"], base, e)
                 exp[str(e)] = [values(x) if case["expect"] == "values" else digest(x) for x in elems]
+                skipped[str(e)] = counts
             case["expected"] = exp
+            if case.pop("check_skipped", False):
+                case["skipped"] = skipped
         out[f"cases/{group}/{name}.json"] = case
     return out
 
@@ -544,7 +634,9 @@ def main():
     ap.add_argument("--check", action="store_true")
     args = ap.parse_args()
     files = {f"vectors/{k}": v for k, v in vectors().items()}
-    files.update(case_files())
+    with quiet_native_stderr():
+        cases = case_files()
+    files.update(cases)
     stale = []
     for rel, obj in files.items():
         path = os.path.join(FIX, rel)
