@@ -15,6 +15,7 @@ import os
 import sys
 from typing import Any, Sequence
 
+from .core.on_error import format_counts
 from .core.record import digest, element_spec
 from .core.stage import INFINITE
 from .errors import StreamfitError, raise_error
@@ -55,6 +56,8 @@ def inspect_spec(path: str, batches: int = 5, epoch: int = 0) -> dict[str, Any]:
         "epoch": epoch,
         "element_spec": spec,
         "batches": rows,
+        # after the iterator is closed: null unless the source read the epoch to its end (SPEC §4.6)
+        "skipped": pipe.skipped(epoch),
     }
 
 
@@ -67,6 +70,11 @@ def _print_inspect(info: dict[str, Any]) -> None:
     print(f"element_spec: {leaves or '(no elements)'}")
     for row in info["batches"]:
         print(f"  {row['index']:>6}  {row['digest']}")
+    skipped = info["skipped"]
+    if skipped is None:
+        print("skipped:      unknown (the source was not read to its end; --batches 0 reads it all)")
+    else:
+        print(f"skipped:      {format_counts(skipped) or 'none'}")
 
 
 def _cmd_inspect(args: argparse.Namespace) -> int:

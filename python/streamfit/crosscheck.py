@@ -135,7 +135,7 @@ def report(py: dict, node: dict, py_hist: dict, node_hist: dict, out: Any = None
     out = sys.stdout if out is None else out
     bad = False
     w = lambda s="": print(s, file=out)  # noqa: E731
-    for key in ("summary", "cardinality", "element_spec"):
+    for key in ("summary", "cardinality", "element_spec", "skipped"):  # skipped: SPEC §4.6 counts
         same = py.get(key) == node.get(key)
         w(f"{key + ':':<14}{_mark(same)}")
         w(f"  python  {json.dumps(py.get(key))}")

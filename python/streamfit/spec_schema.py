@@ -47,9 +47,12 @@ _TYPE_NAMES = {_num: "a number", _str: "a string", _bool: "true or false"}
 # key -> (check, required, description of the expected JSON type)
 Schema = dict[str, tuple[Check, bool, str]]
 
+# SPEC §4.6: any value other than "raise"/"skip" is SF_ARG, which the source itself raises
+_ON_ERROR = (_any, False, "\"raise\" or \"skip\"")
+
 SOURCES: dict[str, Schema] = {
     "csv": {
-        "path": (_str, True, "a string"), "header": (_bool, False, "true or false"),
+        "path": (_str, True, "a string"), "on_error": _ON_ERROR, "header": (_bool, False, "true or false"),
         "features": (_opt(_list_of(_column)), False, "a list of column names/indices or null"),
         "label": (_opt(lambda v: _column(v) or _list_of(_column)(v)), False,
                   "a column name/index, a list of them, or null"),
@@ -57,7 +60,7 @@ SOURCES: dict[str, Schema] = {
         "label_dtype": (_str, False, "a string"),
     },
     "image_folder": {
-        "path": (_str, True, "a string"), "pattern": (_str, False, "a string"),
+        "path": (_str, True, "a string"), "on_error": _ON_ERROR, "pattern": (_str, False, "a string"),
         "classes": (_opt(_list_of(_str)), False, "a list of strings or null"),
         "label_mode": (_str, False, "a string"), "channels": (_num, False, "a number"),
         "image_size": (_opt(_list_of(_num)), False, "[height, width] or null"),
@@ -65,7 +68,7 @@ SOURCES: dict[str, Schema] = {
         "extensions": (_opt(_list_of(_str)), False, "a list of strings"),
     },
     "class_folder": {
-        "path": (_str, True, "a string"),
+        "path": (_str, True, "a string"), "on_error": _ON_ERROR,
         "class_names": (_opt(_list_of(_str)), False, "a list of strings or null"),
         "label_mode": (_str, False, "a string"), "color_mode": (_str, False, "a string"),
         "image_size": (_opt(_list_of(_num)), False, "[height, width] or null"),
@@ -78,7 +81,7 @@ SOURCES: dict[str, Schema] = {
         "extensions": (_opt(_list_of(_str)), False, "a list of strings"),
     },
     "paired_folders": {
-        "path": (_str, True, "a string"),
+        "path": (_str, True, "a string"), "on_error": _ON_ERROR,
         "inputs": (lambda v: isinstance(v, list) and len(v) >= 1 and all(_str(i) for i in v), False,
                    "a non-empty list of folder names"),
         "label": (_opt(_str), False, "a folder name or null"), "channels": (_num, False, "a number"),

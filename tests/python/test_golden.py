@@ -111,6 +111,7 @@ def test_case(path):
             assert text in str(err), (text, str(err))
         return
     pipe = pipeline_from_spec(case["spec"], base)
+    skipped = case.get("skipped", {})
     for epoch, want in case["expected"].items():
         elements = list(pipe.iterate(int(epoch)))
         if case["expect"] == "digests":
@@ -119,3 +120,7 @@ def test_case(path):
         else:
             got = [to_values(e) for e in elements]
             assert _same(got, want), f"epoch {epoch}: {got} != {want}"
+        if epoch in skipped:  # SPEC §7: after reading epoch e to its end, skipped(e) is exactly this
+            got = pipe.skipped(int(epoch))
+            assert got == skipped[epoch] and list(got) == sorted(got), f"epoch {epoch}: {got}"
+    assert set(skipped) <= set(case["expected"]), "skipped names an epoch the case does not read"

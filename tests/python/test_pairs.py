@@ -55,7 +55,7 @@ def test_resize_scale_masks_nearest():
         assert y.dtype == np.uint8 and y.shape == (7, 5, 1)
         assert set(np.unique(y)) <= set(np.unique(raw.get(i)[1]))  # nearest neighbour: no new mask values
     gray = paired_folders(str(PAIRS), inputs=["time1"], label=None, channels=1, image_size=[3, 3])
-    (x,) = gray.get(0)
+    ((x,),) = gray.get(0)  # SPEC §3.5: unlabelled records are ((x1, ...),)
     assert x.shape == (3, 3, 1) and x.dtype == np.float32
 
 

@@ -92,7 +92,8 @@ def test_inspect_json(tmp_path):
     rc, text = run_cli("inspect", str(spec), "--json", "--batches", "0")
     assert rc == 0 and text.count("\n") == 1
     info = json.loads(text)
-    assert list(info) == ["summary", "cardinality", "epoch", "element_spec", "batches"]
+    assert list(info) == ["summary", "cardinality", "epoch", "element_spec", "batches", "skipped"]
+    assert info["skipped"] == {}  # read to the end, nothing skipped (SPEC §8)
     assert info["summary"] == "range(5) -> batch(2)" and info["cardinality"] == 3 and info["epoch"] == 0
     assert info["element_spec"] == [{"dtype": "int32", "shape": [2]}]
     # digest of int32 [0, 1] by hand: sha256(b"int32:2;" + LE bytes)
@@ -101,6 +102,7 @@ def test_inspect_json(tmp_path):
     assert info["batches"][0] == {"index": 0, "digest": want} and len(info["batches"]) == 3
     rc, text = run_cli("inspect", str(spec), "--json", "--batches", "1", "--epoch", "2")
     assert json.loads(text)["epoch"] == 2 and len(json.loads(text)["batches"]) == 1
+    assert json.loads(text)["skipped"] is None  # stopped before the source's end
 
 
 def test_inspect_cardinality_forms(tmp_path):

@@ -105,6 +105,24 @@ class Pipeline:
         """
         return self._stage.cardinality()
 
+    def skipped(self, epoch: int = 0) -> dict[str, int] | None:
+        """Records the source skipped in its last finished read of ``epoch``, by code (SPEC §4.6).
+
+        ``{}`` when nothing was skipped; ``None`` when no read of that epoch reached the
+        source's end yet (not read, or stopped early by a ``take`` or a consumer). The
+        epoch is the one the source sees (a ``repeat`` runs its upstream at other epochs).
+
+        Example::
+
+            pipe = csv("messy.csv", on_error="skip")
+            pipe.skipped()              # None: not read yet
+            rows = list(pipe)
+            pipe.skipped()              # {"SF_CSV_COLUMNS": 1, "SF_CSV_NUMBER": 2}
+        """
+        epoch = as_u32(epoch, "epoch")
+        log = self._stage.chain()[0].skips
+        return None if log is None else log.get(epoch)
+
     def __len__(self) -> int:
         n = self.cardinality()
         if n is None or n is INFINITE:

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 from typing import Any, Iterator, Sequence, Union
 
-from ..errors import raise_error
+from ..errors import StreamfitError, raise_error
 from . import block as blk
+from .on_error import Read, SkipLog
 
 INDEX_CHUNK = 1024
 """Indices fetched per ``get_many`` call when an indexable stage is walked in blocks."""
@@ -48,6 +49,8 @@ class Stage:
     """Base class: a source (``upstream is None``) or an op on ``upstream``."""
 
     upstream: "Stage | None" = None
+    skips: SkipLog | None = None
+    """A source's skip counts (SPEC §4.6); ``None`` on ops."""
 
     def label(self) -> str:
         """This stage's part of the summary, e.g. ``batch(32)`` (SPEC §4.4)."""
@@ -64,18 +67,46 @@ class Stage:
         """The records of ``epoch`` as blocks (``core/block.py``), in the same order.
 
         The base version fetches an indexable stage ``INDEX_CHUNK`` indices at a
-        time through ``get_many`` and groups any other stage's records.
+        time through ``get_many`` and groups any other stage's records. It is
+        then the stage that drives the source's read of the epoch, so it opens
+        the read and finishes it when every position was fetched (SPEC §4.6).
         """
         if self.indexable:
+            read = self.source_read(epoch)
             n = self.length()
             for lo in range(0, n, INDEX_CHUNK):
-                yield from self.get_many(range(lo, min(n, lo + INDEX_CHUNK)), epoch)
+                for block in self.get_many(range(lo, min(n, lo + INDEX_CHUNK)), epoch, read):
+                    if read is not None:
+                        read.kept += blk.rows(block)
+                    yield block
+            if read is not None and self.reads_to_end():
+                read.finish()
             return
         yield from blk.group(self.iterate(epoch))
 
-    def get_many(self, indices: Sequence[int], epoch: int) -> Iterator[Any]:
-        """Blocks holding records ``indices`` (valid, in order) of an indexable stage."""
+    def get_many(self, indices: Sequence[int], epoch: int, read: Read | None = None) -> Iterator[Any]:
+        """Blocks holding records ``indices`` (valid, in order) of an indexable stage.
+
+        ``read`` (when iterating an epoch) counts the records a skipping source drops (SPEC §4.6);
+        ``batch_at`` passes none.
+        """
         yield from blk.group(self.get(int(i), epoch) for i in indices)
+
+    def source_read(self, epoch: int) -> Read | None:
+        """A new read of ``epoch`` on this pipeline's source, or ``None`` for a source without a log."""
+        log = self.chain()[0].skips
+        return None if log is None else log.begin(epoch)
+
+    @property
+    def may_drop(self) -> bool:
+        """True when fetching a position may yield no record (a source with ``on_error="skip"``
+        upstream, SPEC §4.2): positions stay good for a global shuffle, counts are unknown."""
+        return self.upstream.may_drop if self.upstream is not None else False
+
+    def reads_to_end(self) -> bool:
+        """True when fetching every position of this indexable stage reaches the source's last
+        position (SPEC §4.6); only a ``take`` that cuts says no."""
+        return self.upstream.reads_to_end() if self.upstream is not None else True
 
     def cardinality(self) -> Cardinality:
         """Number of records, ``None`` if unknown, ``INFINITE`` if endless."""
@@ -116,19 +147,68 @@ class BlockStage(Stage):
 class FileSource(Stage):
     """An indexable source of files read by position (image, class and paired folders):
     ``length()`` files, ``get(i, epoch)`` reads file ``i``, and ``get_many`` reads a run of
-    them on the thread pool, in order (TF's decode kernels run outside the GIL)."""
+    them on the thread pool, in order (TF's decode kernels run outside the GIL).
+
+    With ``on_error="skip"`` (SPEC §4.6) a file that does not decode is dropped where it
+    falls and counted in the read: positions stay (a global shuffle permutes them), the
+    number of records is unknown until read.
+    """
+
+    on_error = "raise"
+    READ_SKIPS = ("SF_IMAGE_DECODE",)
+    """Codes of a record that cannot be read, counted instead of raised under ``skip``."""
 
     def cardinality(self) -> Cardinality:
-        return self.length()
+        return None if self.on_error == "skip" else self.length()
 
     @property
     def indexable(self) -> bool:
         return True
 
-    def get_many(self, indices: Sequence[int], epoch: int) -> Iterator[Any]:
+    @property
+    def may_drop(self) -> bool:
+        return self.on_error == "skip"
+
+    def attempt(self, i: int, epoch: int) -> tuple[Any, StreamfitError | None]:
+        """``(record i, None)``, or ``(None, error)`` for a record that ``skip`` drops."""
+        try:
+            return self.get(i, epoch), None
+        except StreamfitError as err:
+            if self.on_error != "skip" or err.code not in self.READ_SKIPS:
+                raise
+            return None, err
+
+    def iterate(self, epoch: int) -> Iterator[Any]:
+        # the record path (a user map or filter below): one file at a time, as lazily as before
+        read = self.source_read(epoch)
+        for i in range(self.length()):
+            record, err = self.attempt(i, epoch)
+            if err is not None:
+                if read is not None:
+                    read.skip(err)
+                continue
+            if read is not None:
+                read.kept += 1
+            yield record
+        if read is not None:
+            read.finish()
+
+    def get_many(self, indices: Sequence[int], epoch: int, read: Read | None = None) -> Iterator[Any]:
         from .parallel import ordered_map
 
-        yield from blk.group(ordered_map(lambda i: self.get(i, epoch), indices))
+        if self.on_error != "skip":
+            yield from blk.group(ordered_map(lambda i: self.get(i, epoch), indices))
+            return
+
+        def kept() -> Iterator[Any]:
+            for record, err in ordered_map(lambda i: self.attempt(i, epoch), indices):
+                if err is None:
+                    yield record
+                elif read is not None:
+                    read.skip(err)
+
+        yield from blk.group(kept())
+
 
 def check_index(stage: Stage, i: int) -> int:
     """``i`` as an int in ``[0, stage.length())``, else ``SF_ARG``."""

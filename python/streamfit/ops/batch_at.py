@@ -6,6 +6,8 @@ then one ``batch(B)``, then any number of ``prefetch``. Batch ``i`` is records
 ``[i*B, min((i+1)*B, n))`` of the indexable part, fetched with ``get_many``
 (parallel decoding for image sources) and stacked as SPEC §2.2 -- the bytes
 iteration gives, because iteration cuts its batches from the same records.
+A source with ``on_error="skip"`` that may drop records while reading does not
+qualify: batch positions are unknown until the epoch is read (SPEC §4.2).
 """
 
 from __future__ import annotations
@@ -35,6 +37,12 @@ def random_access_batch(last: Stage, summary: str) -> Batch:
         raise_error("SF_ARG", f"batch_at() needs a pipeline that ends in batch(B) (optionally followed by "
                     f"prefetch), but {summary} ends in {stage.label()}; add .batch(B) last, or move "
                     f"{stage.label()} before the batch if it is a map, global shuffle, take or skip")
+    source = stage.chain()[0]
+    if source.may_drop:  # checked first: it is also why a take/skip after the source is a stream
+        raise_error("SF_ARG", f"batch_at() cannot index {summary}: {source.label()} has on_error=\"skip\", which "
+                    "drops records that fail while reading, so the records of batch i (and the number of batches) "
+                    "are unknown until the epoch is read; use on_error=\"raise\", or iterate the pipeline "
+                    "(to_tf()) instead of batch_at()/to_keras_pydataset() (SPEC §4.2, §4.6)")
     if not stage.upstream.indexable:  # type: ignore[union-attr]
         breaker = next(s for s in stage.upstream.chain() if not s.indexable)  # type: ignore[union-attr]
         why = ("is a stream (not indexable)" if breaker.upstream is None

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any, Callable, Iterator, Sequence
 
 from ..core import block as blk
+from ..core.on_error import Read
 from ..core.stage import Cardinality, Stage
 
 
@@ -68,8 +69,8 @@ class Map(Stage):
         for block in self.upstream.iterate_blocks(epoch):
             yield from per_block(self.block_fn, self.fn, block)
 
-    def get_many(self, indices: Sequence[int], epoch: int) -> Iterator[Any]:
-        for block in self.upstream.get_many(indices, epoch):
+    def get_many(self, indices: Sequence[int], epoch: int, read: Read | None = None) -> Iterator[Any]:
+        for block in self.upstream.get_many(indices, epoch, read):
             if self.block_fn is not None:
                 yield from per_block(self.block_fn, self.fn, block)
             else:

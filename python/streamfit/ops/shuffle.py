@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any, Iterator, Sequence
 
 from ..core.args import as_int
+from ..core.on_error import Read
 from ..core.stage import BlockStage, Cardinality, Stage
 from ..errors import raise_error
 from ..order.permute import permute, permute_many
@@ -44,10 +45,12 @@ class Shuffle(BlockStage):
         if buffer_size is not None:
             buffer_size = as_int(buffer_size, "shuffle buffer_size", minimum=1)
         elif not upstream.indexable:
+            why = (" (a take/skip after a source with on_error=\"skip\" counts records as a stream does, "
+                   "SPEC §4.2)" if upstream.may_drop else "")
             raise_error(
                 "SF_SHUFFLE_BUFFER",
                 f"shuffle() without buffer_size needs an indexable upstream, but "
-                f"{upstream.label()} is a stream; set buffer_size (e.g. shuffle(buffer_size=10000), "
+                f"{upstream.label()} is a stream{why}; set buffer_size (e.g. shuffle(buffer_size=10000), "
                 "ideally the dataset size) or shuffle before ops that make it a stream",
             )
         if not isinstance(reshuffle_each_iteration, bool):
@@ -72,9 +75,9 @@ class Shuffle(BlockStage):
             return
         yield from super().iterate_blocks(epoch)  # indexable: get_many over chunks of i
 
-    def get_many(self, indices: Sequence[int], epoch: int) -> Iterator[Any]:
+    def get_many(self, indices: Sequence[int], epoch: int, read: Read | None = None) -> Iterator[Any]:
         idx = permute_many(list(indices), self.length(), self.seed, self._epoch(epoch))
-        return self.upstream.get_many(idx.tolist(), epoch)
+        return self.upstream.get_many(idx.tolist(), epoch, read)
 
     def cardinality(self) -> Cardinality:
         return self.upstream.cardinality()

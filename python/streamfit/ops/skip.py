@@ -6,6 +6,7 @@ from typing import Any, Iterator, Sequence
 
 from ..core import block as blk
 from ..core.args import as_int
+from ..core.on_error import Read
 from ..core.stage import INFINITE, BlockStage, Cardinality, Stage, check_index
 
 
@@ -40,8 +41,8 @@ class Skip(BlockStage):
             else:
                 left -= n
 
-    def get_many(self, indices: Sequence[int], epoch: int) -> Iterator[Any]:
-        return self.upstream.get_many([int(i) + self.count for i in indices], epoch)
+    def get_many(self, indices: Sequence[int], epoch: int, read: Read | None = None) -> Iterator[Any]:
+        return self.upstream.get_many([int(i) + self.count for i in indices], epoch, read)
 
     def cardinality(self) -> Cardinality:
         n = self.upstream.cardinality()
@@ -51,7 +52,8 @@ class Skip(BlockStage):
 
     @property
     def indexable(self) -> bool:
-        return self.upstream.indexable
+        # over a source that may drop records, skip counts records as a stream does (SPEC §4.2)
+        return self.upstream.indexable and not self.upstream.may_drop
 
     def length(self) -> int:
         n = self.upstream.length()

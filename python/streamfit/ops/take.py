@@ -6,6 +6,7 @@ from typing import Any, Iterator, Sequence
 
 from ..core import block as blk
 from ..core.args import as_int
+from ..core.on_error import Read
 from ..core.stage import INFINITE, BlockStage, Cardinality, Stage, check_index
 
 
@@ -42,8 +43,8 @@ class Take(BlockStage):
             left -= n
             yield block
 
-    def get_many(self, indices: Sequence[int], epoch: int) -> Iterator[Any]:
-        return self.upstream.get_many(indices, epoch)
+    def get_many(self, indices: Sequence[int], epoch: int, read: Read | None = None) -> Iterator[Any]:
+        return self.upstream.get_many(indices, epoch, read)
 
     def cardinality(self) -> Cardinality:
         n = self.upstream.cardinality()
@@ -55,7 +56,11 @@ class Take(BlockStage):
 
     @property
     def indexable(self) -> bool:
-        return self.upstream.indexable
+        # over a source that may drop records, take counts records as a stream does (SPEC §4.2)
+        return self.upstream.indexable and not self.upstream.may_drop
+
+    def reads_to_end(self) -> bool:
+        return (self.count < 0 or self.count >= self.upstream.length()) and self.upstream.reads_to_end()
 
     def length(self) -> int:
         n = self.upstream.length()

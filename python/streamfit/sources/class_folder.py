@@ -3,7 +3,9 @@
 The listing (``class_folder_listing.py``) and the split are fixed when the
 source is built; pixels are decoded on demand by ``get(i)`` through
 TensorFlow's kernels (``tf/image.py``), in parallel in ``get_many``.
-``subset="both"`` gives two sources sharing one listing.
+``subset="both"`` gives two sources sharing one listing. With
+``on_error="skip"`` (SPEC §4.6) files with another extension leave the listing
+before the split, files that do not decode are dropped when read; both count.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from ..core.args import as_int
+from ..core.on_error import SkipLog, check_on_error, skip_suffix
 from ..core.pipeline import Pipeline
 from ..core.stage import FileSource, check_index
 from .extensions import normalize_extensions
@@ -44,11 +47,13 @@ class ClassFolderSource(FileSource):
 
     def __init__(self, listing: Listing, indices: np.ndarray | None, subset: str | None,
                  label_mode: str, channels: int, size: tuple[int, int] | None, resize_mode: str,
-                 scale: bool) -> None:
+                 scale: bool, on_error: str = "raise") -> None:
         self.listing, self.indices, self.subset = listing, indices, subset
         self.label_mode, self.channels, self.size = label_mode, channels, size
-        self.resize_mode, self.scale = resize_mode, scale
+        self.resize_mode, self.scale, self.on_error = resize_mode, scale, on_error
         self.name = os.path.basename(os.path.normpath(listing.root))
+        # files left out of the listing are missing from both subsets, so each counts them
+        self.skips = SkipLog(self.label, listing.skipped)
 
     @property
     def class_names(self) -> list[str]:
@@ -63,7 +68,8 @@ class ClassFolderSource(FileSource):
         return [files[k] for k in self.indices.tolist()]
 
     def label(self) -> str:
-        return f"class_folder({self.name}" + (f", subset={self.subset})" if self.subset else ")")
+        subset = f", subset={self.subset}" if self.subset else ""
+        return f"class_folder({self.name}{subset}{skip_suffix(self.on_error)})"
 
     def length(self) -> int:
         return len(self.listing.files) if self.indices is None else int(self.indices.shape[0])
@@ -108,11 +114,12 @@ def class_folder(path: str, class_names: list[str] | None = None, label_mode: st
                  color_mode: str = "rgb", image_size: Sequence[int] | None = None,
                  crop_to_aspect_ratio: bool = False, pad_to_aspect_ratio: bool = False, scale: bool = False,
                  validation_split: float | None = None, subset: str | None = None, seed: int | None = None,
-                 split_mode: str = "streamfit",
-                 extensions: Sequence[str] | None = None) -> Pipeline | tuple[Pipeline, Pipeline]:
+                 split_mode: str = "streamfit", extensions: Sequence[str] | None = None,
+                 on_error: str = "raise") -> Pipeline | tuple[Pipeline, Pipeline]:
     """Images in ``path/<class>/...`` labelled by class folder, Keras's layout (SPEC §3.4).
 
-    ``subset="both"`` returns ``(training, validation)``.
+    ``subset="both"`` returns ``(training, validation)``. ``on_error="skip"`` drops (and
+    counts) files with another extension and files that do not decode (SPEC §4.6).
 
     Example::
 
@@ -121,6 +128,7 @@ def class_folder(path: str, class_names: list[str] | None = None, label_mode: st
         train.file_paths[:2]        # ['daisy/1.jpg', 'daisy/5.jpg']
         model.fit(train.shuffle(seed=1).batch(32).to_tf(), validation_data=val.batch(32).to_tf())
     """
+    check_on_error(on_error, "class_folder")
     root = os.fspath(path)
     if not os.path.exists(root):
         raise_error("SF_FILE_NOT_FOUND", f"class_folder: folder {root!r} does not exist; check the path "
@@ -168,7 +176,7 @@ def class_folder(path: str, class_names: list[str] | None = None, label_mode: st
                     kind="type")
     exts = normalize_extensions(extensions, KERAS_EXTENSIONS, "class_folder")
 
-    listing = list_classes(root, None if class_names is None else list(class_names), exts)
+    listing = list_classes(root, None if class_names is None else list(class_names), exts, on_error == "skip")
     if label_mode == "binary" and len(listing.classes) != 2:
         raise_error("SF_ARG", f"class_folder label_mode=\"binary\" needs exactly 2 classes, {root} has "
                     f"{len(listing.classes)} ({', '.join(listing.classes)}); use \"int\" or \"categorical\", "
@@ -179,7 +187,8 @@ def class_folder(path: str, class_names: list[str] | None = None, label_mode: st
         idx = None
         if part is not None and validation_split is not None and seed is not None:
             idx = split_indices(len(listing.files), float(validation_split), part, seed, split_mode)
-        return Pipeline(ClassFolderSource(listing, idx, part, label_mode, channels, size, resize_mode, scale))
+        return Pipeline(ClassFolderSource(listing, idx, part, label_mode, channels, size, resize_mode, scale,
+                                          on_error))
 
     if subset == "both":
         return make("training"), make("validation")

@@ -4,7 +4,10 @@ The listing is Keras's ``index_directory`` order so that ``split_mode="keras"``
 picks the files Keras picks: classes sorted (or ``class_names`` order); per
 class a recursive walk, folders in order of their full path, files of a folder
 sorted by name, symbolic links to folders not followed. Unlike Keras, a file
-with another extension is an error (``SF_LAYOUT``), not silently dropped.
+with another extension is an error (``SF_LAYOUT``), not silently dropped --
+or, with ``on_error="skip"`` (SPEC §4.6), dropped and counted in ``skipped``.
+A folder of the tree that cannot be read is ``SF_LAYOUT`` too (Keras's
+``os.walk`` would skip it silently).
 
 Memory: one list of relative paths (``str``), one compact label array, and for
 a split one ``uint32`` array of the selected file numbers.
@@ -17,6 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..core.on_error import Tally
 from ..errors import raise_error
 from ..order.numpy_legacy import legacy_shuffle_order
 from ..order.permute import permute_many
@@ -32,12 +36,14 @@ def _utf8(name: str) -> bytes:
 
 @dataclass(frozen=True)
 class Listing:
-    """All listed files of a tree: ``files[i]`` (relative, ``/``-separated) has class ``labels[i]``."""
+    """All listed files of a tree: ``files[i]`` (relative, ``/``-separated) has class ``labels[i]``;
+    ``skipped`` counts the files left out under ``on_error="skip"``."""
 
     root: str
     classes: list[str]
     files: list[str]
     labels: np.ndarray
+    skipped: Tally
 
 
 def _class_folders(root: str) -> list[str]:
@@ -47,42 +53,53 @@ def _class_folders(root: str) -> list[str]:
     return sorted(names, key=_utf8)
 
 
-def _walk(root: str, cls: str, suffixes: tuple[str, ...], files: list[str]) -> int:
-    """Append the files of class folder ``cls`` in Keras's walk order; returns how many."""
+def _scan(root: str, rel: str) -> list[os.DirEntry[str]]:
+    """The entries of folder ``rel``; one that cannot be read is ``SF_LAYOUT`` naming it
+    (streamfit does not drop data silently, where Keras's ``os.walk`` would)."""
+    try:
+        with os.scandir(os.path.join(root, rel)) as it:
+            return list(it)
+    except OSError as exc:
+        raise_error("SF_LAYOUT", f"class_folder: folder {rel!r} in {root} cannot be read ({exc.strerror or exc}); "
+                    "fix its permissions or move it out of the tree")
+
+
+def _walk(root: str, cls: str, suffixes: tuple[str, ...], files: list[str], skipped: Tally | None) -> int:
+    """Append the files of class folder ``cls`` in Keras's walk order; returns how many.
+
+    A file with another extension is ``SF_LAYOUT``, or counted in ``skipped`` when given (skip).
+    """
     folders: list[tuple[bytes, str]] = []  # (sort key, path relative to root)
     pending = [cls]
     while pending:  # collect every folder first: Keras sorts the whole walk by folder path
         rel = pending.pop()
         folders.append((_utf8(rel), rel))
-        try:
-            with os.scandir(os.path.join(root, rel)) as it:
-                for e in it:
-                    if e.is_dir() and not e.is_symlink():
-                        pending.append(rel + "/" + e.name)
-        except OSError:  # os.walk (Keras) skips folders it cannot read
-            continue
+        for e in _scan(root, rel):
+            if e.is_dir() and not e.is_symlink():
+                pending.append(rel + "/" + e.name)
     count = 0
     for _, rel in sorted(folders):
-        try:
-            with os.scandir(os.path.join(root, rel)) as it:
-                # os.walk puts a link to a folder with the folders (never walked), anything else with the files
-                names = sorted((e.name for e in it if not e.is_dir()), key=_utf8)
-        except OSError:
-            continue
+        # os.walk puts a link to a folder with the folders (never walked), anything else with the files
+        names = sorted((e.name for e in _scan(root, rel) if not e.is_dir()), key=_utf8)
         for name in names:
             if not name.lower().endswith(suffixes):
                 if name.startswith("."):
                     continue  # .DS_Store, .keep: not data (a dot-named image is listed, as Keras lists it)
-                raise_error("SF_LAYOUT", f"class_folder: {rel}/{name} in {root} is not an image with an allowed "
-                            f"extension ({', '.join(s[1:] for s in suffixes)}); move it out of the tree, or "
-                            "add its extension to extensions")
+                message = (f"class_folder: {rel}/{name} in {root} is not an image with an allowed extension "
+                           f"({', '.join(s[1:] for s in suffixes)}); move it out of the tree, or add its "
+                           "extension to extensions")
+                if skipped is None:
+                    raise_error("SF_LAYOUT", message)
+                skipped.add("SF_LAYOUT", message)
+                continue
             files.append(f"{rel}/{name}")
             count += 1
     return count
 
 
-def list_classes(root: str, class_names: list[str] | None, extensions: tuple[str, ...]) -> Listing:
-    """The listing of SPEC §3.4.
+def list_classes(root: str, class_names: list[str] | None, extensions: tuple[str, ...],
+                 skip: bool = False) -> Listing:
+    """The listing of SPEC §3.4; ``skip`` drops and counts files with another extension (SPEC §4.6).
 
     Example::
 
@@ -108,15 +125,16 @@ def list_classes(root: str, class_names: list[str] | None, extensions: tuple[str
     suffixes = tuple("." + e for e in extensions)
     files: list[str] = []
     counts = []
+    skipped = Tally()
     for cls in classes:
-        n = _walk(root, cls, suffixes, files)
-        if n == 0:
+        n = _walk(root, cls, suffixes, files, skipped if skip else None)
+        if n == 0:  # a class with no image is a layout problem, not one bad record: raised either way
             raise_error("SF_LAYOUT", f"class_folder: class folder {cls!r} in {root} holds no image; add "
                         "images or remove the folder (or leave it out of class_names)")
         counts.append(n)
     dtype = np.uint16 if len(classes) <= 1 << 16 else np.int32
     labels = np.repeat(np.arange(len(classes), dtype=dtype), counts)
-    return Listing(root, classes, files, labels)
+    return Listing(root, classes, files, labels, skipped)
 
 
 def split_indices(n: int, validation_split: float, subset: str, seed: int, mode: str) -> np.ndarray:

@@ -1,10 +1,11 @@
 """CSV source (SPEC §3.1): block reads, vectorised parsing, constant memory.
 
 The file is read in ``block_size`` pieces; each piece's complete lines are
-split and checked with numpy at once, rows are parsed column by column
+split and checked with numpy at once (``csv_block``), rows are parsed column by column
 (``csv_number``), and each piece becomes one block (``core/block.py``);
 records are unstacked from blocks only when a stage asks for them. Errors name the
-file and the 1-based physical line.
+file and the 1-based physical line. With ``on_error="skip"`` bad lines are
+dropped and counted instead (SPEC §4.6).
 """
 
 from __future__ import annotations
@@ -15,12 +16,13 @@ from typing import Any, Iterator
 import numpy as np
 
 from ..core.args import as_int
+from ..core.on_error import Read, SkipLog, check_on_error, skip_suffix
 from ..core.parallel import ordered_map, workers
 from ..core.pipeline import Pipeline
 from ..core.stage import BlockStage, Cardinality
 from ..errors import raise_error
+from .csv_block import BlockState, parse_block
 from .csv_columns import resolve_columns
-from .csv_number import field_text, parse_fields, to_dtype
 
 _BOM = b"\xef\xbb\xbf"
 _DTYPES = ("float32", "int32")
@@ -66,7 +68,8 @@ class CsvSource(BlockStage):
 
     def __init__(self, path: str, header: bool = True, features: Any = None, label: Any = None,
                  delimiter: str = ",", dtype: str = "float32", label_dtype: str = "float32",
-                 block_size: int = 4 << 20) -> None:
+                 block_size: int = 4 << 20, on_error: str = "raise") -> None:
+        self.on_error = check_on_error(on_error, "csv")
         self.path = os.fspath(path)
         self.name = os.path.basename(self.path)
         if not os.path.exists(self.path):
@@ -98,9 +101,10 @@ class CsvSource(BlockStage):
         self.column_names = names
         self.features, self.labels, self.label_scalar = resolve_columns(
             self.path, self.ncols, names, features, label)
+        self.skips = SkipLog(self.label)
 
     def label(self) -> str:
-        return f"csv({self.name})"
+        return f"csv({self.name}{skip_suffix(self.on_error)})"
 
     def cardinality(self) -> Cardinality:
         return None
@@ -114,35 +118,39 @@ class CsvSource(BlockStage):
     def iterate_blocks(self, epoch: int) -> Iterator[Any]:
         """Records of ``epoch`` stacked in row blocks: the same tree as a record, with a
         leading row axis. ``batch`` slices these directly instead of stacking rows."""
-        count = 0
-        for x, y in self.blocks():
-            count += x.shape[0]
+        read = self.skips.begin(epoch)
+        for x, y in self.blocks(read):
+            read.kept += x.shape[0]
             if y is None:
                 yield x
             elif self.label_scalar:
                 yield x, np.ascontiguousarray(y[:, 0])
             else:
                 yield x, y
-        if count == 0:
+        if read.kept == 0 and not read.counts:
             raise_error("SF_EMPTY_SOURCE", f"csv: {self.path} has no data rows; add rows below the header")
+        read.finish()  # with every line skipped: SF_EMPTY_SOURCE naming the counts
 
-    def blocks(self) -> Iterator[tuple[np.ndarray, np.ndarray | None]]:
+    def blocks(self, read: Read | None = None) -> Iterator[tuple[np.ndarray, np.ndarray | None]]:
         """Row blocks ``(x [m, features], y [m, labels] or None)`` in file order.
 
         Pieces are parsed on every core (numpy releases the GIL in its passes):
         a piece's first line number is known from the newlines before it, so
-        pieces are independent. Results and errors still come in file order.
+        pieces are independent. Results, errors and skip counts (into ``read``)
+        still come in file order.
         """
         pieces = self._pieces()
         if self.block_size >= _PARALLEL_MIN:
             results = ordered_map(self._parse_piece, pieces, window=workers() + 1)
         else:  # tiny pieces (tests): a thread hand-off would cost more than the parse
             results = map(self._parse_piece, pieces)
-        for out, error in results:
+        for out, st in results:
+            if st.counts and read is not None:
+                read.tally.merge(st.counts, st.first[1] if st.first else None)
             if out is not None:
                 yield out
-            if error is not None:
-                raise error
+            if st.error is not None:
+                raise st.error
 
     def _pieces(self) -> Iterator[tuple[bytes, bool, int, bool]]:
         line_no, skip = 1, self.header
@@ -152,123 +160,26 @@ class CsvSource(BlockStage):
             line_no += lines
             skip = skip and lines == 0
 
-    def _parse_piece(self, piece: tuple[bytes, bool, int, bool]) -> tuple[Any, Exception | None]:
+    def _parse_piece(self, piece: tuple[bytes, bool, int, bool]) -> tuple[Any, BlockState]:
         chunk, final, line_no, skip = piece
-        state = _State(line_no=line_no, skip_header=skip)
-        return _parse_block(self, chunk, final, state), state.error
-
-
-class _State:
-    __slots__ = ("line_no", "skip_header", "error")
-
-    def __init__(self, line_no: int, skip_header: bool) -> None:
-        self.line_no, self.skip_header = line_no, skip_header
-        self.error: Exception | None = None
-
-
-def _parse_block(src: CsvSource, chunk: bytes, final: bool, st: _State
-                 ) -> tuple[np.ndarray, np.ndarray | None] | None:
-    from ..errors import make_error
-
-    a = np.frombuffer(chunk, dtype=np.uint8)
-    seps = np.flatnonzero((a == 10) | (a == ord(src.delimiter)))  # one pass finds lines and fields
-    nl = seps[a[seps] == 10]
-    starts = np.concatenate(([0], nl[:-1] + 1)).astype(np.int64) if nl.size else np.zeros(0, np.int64)
-    ends = nl.astype(np.int64)
-    if final and a.size and (not nl.size or nl[-1] != a.size - 1):
-        starts = np.append(starts, nl[-1] + 1 if nl.size else 0)
-        ends = np.append(ends, a.size)
-        seps = np.append(seps, a.size)
-    raw_ends = ends
-    if a.size:
-        cr = (ends > starts) & (a[np.maximum(ends - 1, 0)] == 13)
-        ends = ends - cr
-    first_line = st.line_no
-    st.line_no += starts.size
-    m, nc = starts.size, src.ncols
-    # Fast check: each line has exactly nc separators, the last being its own end.
-    regular = seps.size == m * nc and bool(np.array_equal(seps.reshape(m, nc)[:, -1], raw_ends)) \
-        and not bool((ends == starts).any())
-    if st.skip_header and starts.size:
-        starts, ends, first_line = starts[1:], ends[1:], first_line + 1
-        seps = seps[nc:]
-        st.skip_header = False
-    if not starts.size:
-        return None
-    if regular:
-        return _parse_rows(src, a, starts, ends, seps.reshape(-1, nc)[:, :-1], first_line, st)
-
-    empty = ends == starts
-    where = f"csv: {src.path}, line"
-    delim = np.concatenate(([0], np.cumsum(a == ord(src.delimiter), dtype=np.int64)))
-    nfields = delim[ends] - delim[starts] + 1
-    bad = np.flatnonzero(empty | (nfields != src.ncols))
-    good = int(bad[0]) if bad.size else starts.size
-    if bad.size:
-        k = good
-        if empty[k]:
-            st.error = make_error("SF_CSV_EMPTY_LINE", f"{where} {first_line + k} is empty; remove empty "
-                                  "lines (a file may end with one newline, not with a blank line)")
-        else:
-            first_kind = "the header" if src.header else "the first line"
-            st.error = make_error("SF_CSV_COLUMNS", f"{where} {first_line + k} has {int(nfields[k])} "
-                                  f"fields but {first_kind} has {src.ncols}; fix the row or the delimiter "
-                                  f"({src.delimiter!r})")
-    if good == 0:
-        return None
-    starts, ends = starts[:good], ends[:good]
-    lo, hi = int(starts[0]), int(ends[-1])
-    d = (np.flatnonzero(a[lo:hi] == ord(src.delimiter)) + lo).reshape(good, src.ncols - 1)
-    return _parse_rows(src, a, starts, ends, d, first_line, st)
-
-
-def _parse_rows(src: CsvSource, a: np.ndarray, starts: np.ndarray, ends: np.ndarray, d: np.ndarray,
-                first_line: int, st: _State) -> tuple[np.ndarray, np.ndarray | None] | None:
-    """Parse the selected columns of well-formed lines; ``d[k]`` = delimiter positions of line k."""
-    from ..errors import make_error
-
-    m, nc = starts.size, src.ncols
-    parsed: dict[int, tuple[np.ndarray, np.ndarray, str]] = {}
-    first_bad = (m, nc)  # (row, column) of the first bad field in file order
-    wanted = [(j, src.dtype) for j in src.features] + [(j, src.label_dtype) for j in src.labels]
-    for j, dtype in wanted:
-        if (j, dtype) in parsed:
-            continue
-        fs = starts if j == 0 else d[:, j - 1] + 1
-        fe = ends if j == nc - 1 else d[:, j]
-        values, ok = parse_fields(a, fs, fe)
-        values, ok = to_dtype(values, ok, dtype)
-        parsed[(j, dtype)] = (values, ok, dtype)  # type: ignore[index]
-        badrows = np.flatnonzero(~ok)
-        if badrows.size and (int(badrows[0]), j) < first_bad:
-            first_bad = (int(badrows[0]), j)
-            where = (int(fs[badrows[0]]), int(fe[badrows[0]]), dtype)
-    rows = first_bad[0]
-    if rows < m:
-        s, e, dtype = where
-        need = "a number" if dtype == "float32" else "an integer in int32 range (dtype int32)"
-        st.error = make_error("SF_CSV_NUMBER", f"csv: {src.path}, line {first_line + rows}, "
-                              f"{src.column_title(first_bad[1])}: {field_text(a, s, e)!r} is not {need}; "
-                              "fix the value, or leave the column out of features/label")
-        if rows == 0:
-            return None
-    x = np.stack([parsed[(j, src.dtype)][0][:rows] for j in src.features], axis=1) \
-        if src.features else np.zeros((rows, 0), dtype=src.dtype)
-    if not src.labels:
-        return x, None
-    y = np.stack([parsed[(j, src.label_dtype)][0][:rows] for j in src.labels], axis=1)
-    return x, y
+        state = BlockState(line_no=line_no, skip_header=skip, skip=self.on_error == "skip")
+        return parse_block(self, chunk, final, state), state
 
 
 def csv(path: str, header: bool = True, features: Any = None, label: Any = None, delimiter: str = ",",
-        dtype: str = "float32", label_dtype: str = "float32", block_size: int = 4 << 20) -> Pipeline:
+        dtype: str = "float32", label_dtype: str = "float32", block_size: int = 4 << 20,
+        on_error: str = "raise") -> Pipeline:
     """A pipeline over the rows of a CSV file (SPEC §3.1).
 
     Records are ``(x, y)`` with ``x`` the feature columns (1-d) and ``y`` a scalar
     (one label column) or 1-d (a list); ``x`` alone without ``label``.
+    ``on_error="skip"`` drops empty, wrong-width and non-numeric lines and counts
+    them (SPEC §4.6, ``Pipeline.skipped``).
 
     Example::
 
         pipe = csv("xy.csv", features=["x"], label="y").batch(250)
+        messy = csv("messy.csv", label="y", on_error="skip")   # csv(messy.csv, on_error=skip)
     """
-    return Pipeline(CsvSource(path, header, features, label, delimiter, dtype, label_dtype, block_size))
+    return Pipeline(CsvSource(path, header, features, label, delimiter, dtype, label_dtype, block_size,
+                              on_error))

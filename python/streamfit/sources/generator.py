@@ -6,6 +6,8 @@ iterator. Each element is converted leaf by leaf (``int`` -> int32,
 their dtype is uint8/int32/float32) and checked against the element spec:
 the declared one (leaves cast to its dtypes, ranks and fixed dimensions
 checked) or, without one, the structure and dtypes of the first element.
+With ``on_error="skip"`` (SPEC §4.6) an element that does not match is dropped and
+counted as ``SF_ARG``; without a declared spec the first element that converts sets it.
 """
 
 from __future__ import annotations
@@ -16,10 +18,11 @@ from typing import Any, Callable, Iterator
 
 import numpy as np
 
+from ..core.on_error import SkipLog, check_on_error, skip_suffix
 from ..core.pipeline import Pipeline
 from ..core.record import _sorted_keys
 from ..core.stage import Stage
-from ..errors import raise_error
+from ..errors import StreamfitError, raise_error
 from ..ops.map import function_name
 
 DTYPES = ("uint8", "int32", "float32")
@@ -153,7 +156,9 @@ def infer_spec(value: Any, where: str) -> Any:
 class GeneratorSource(Stage):
     """Elements of ``fn()``, a fresh iterator per epoch, converted per SPEC §3.6."""
 
-    def __init__(self, fn: Callable[[], Any], element_spec: Any = None, name: str | None = None) -> None:
+    def __init__(self, fn: Callable[[], Any], element_spec: Any = None, name: str | None = None,
+                 on_error: str = "raise") -> None:
+        self.on_error = check_on_error(on_error, "from_generator")
         if inspect.isgenerator(fn) or (not callable(fn) and hasattr(fn, "__next__")):
             raise_error("SF_ARG", "from_generator(fn): pass the generator function, not a generator object "
                         "(from_generator(make_records), not from_generator(make_records())): every epoch "
@@ -164,9 +169,10 @@ class GeneratorSource(Stage):
         self.name = function_name(fn, name)
         self.declared = element_spec is not None
         self.spec = parse_spec(element_spec) if self.declared else None
+        self.skips = SkipLog(self.label)
 
     def label(self) -> str:
-        return f"generator({self.name})"
+        return f"generator({self.name}{skip_suffix(self.on_error)})"
 
     def iterate(self, epoch: int) -> Iterator[Any]:
         it = self.fn()
@@ -175,16 +181,31 @@ class GeneratorSource(Stage):
         except TypeError:
             raise_error("SF_ARG", f"from_generator: {self.name}() returned {type(it).__name__}, not an "
                         "iterator; make it a generator function (use yield)", kind="type")
+        read = self.skips.begin(epoch)
+        skip = self.on_error == "skip"
         spec = self.spec
         for k, value in enumerate(it):
             where = f"from_generator: element {k} of {self.label()}: record"
-            if spec is None:
-                spec = infer_spec(value, where)  # the first element of every epoch sets the spec
-            yield convert(value, spec, self.declared, where)
+            try:
+                # the first (good) element of every epoch sets the spec when none is declared
+                element_spec = infer_spec(value, where) if spec is None else spec
+                record = convert(value, element_spec, self.declared, where)
+            except StreamfitError as err:
+                if not skip or err.code != "SF_ARG":
+                    raise
+                read.skip(err)
+                continue
+            spec = element_spec
+            read.kept += 1
+            yield record
+        read.finish()
 
 
-def from_generator(fn: Callable[[], Any], element_spec: Any = None, name: str | None = None) -> Pipeline:
+def from_generator(fn: Callable[[], Any], element_spec: Any = None, name: str | None = None,
+                   on_error: str = "raise") -> Pipeline:
     """A pipeline over a user generator function, called once per epoch (SPEC §3.6).
+
+    ``on_error="skip"`` drops (and counts as ``SF_ARG``) elements that do not match the spec (SPEC §4.6).
 
     Example::
 
@@ -196,4 +217,4 @@ def from_generator(fn: Callable[[], Any], element_spec: Any = None, name: str | 
         pipe = from_generator(records, element_spec=({"dtype": "float32", "shape": [3]},
                                                      {"dtype": "int32", "shape": []}))
     """
-    return Pipeline(GeneratorSource(fn, element_spec, name))
+    return Pipeline(GeneratorSource(fn, element_spec, name, on_error))

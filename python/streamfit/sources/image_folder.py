@@ -3,7 +3,9 @@
 The listing and the labels are fixed when the source is built; pixels are
 decoded on demand by ``get(i)`` through TensorFlow's kernels (``tf/image.py``).
 ``get_many`` decodes on every core (``core/parallel.py``; the kernels release
-the GIL) and keeps the order.
+the GIL) and keeps the order. With ``on_error="skip"`` (SPEC §4.6) files whose
+name gives no listed class are dropped from the listing, and files that do not
+decode are dropped when read (``FileSource``); both are counted.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from ..core.args import as_int
+from ..core.on_error import SkipLog, Tally, check_on_error, format_counts, skip_suffix
 from ..core.pipeline import Pipeline
 from ..core.stage import FileSource, check_index
 from .extensions import normalize_extensions
@@ -50,7 +53,8 @@ class ImageFolderSource(FileSource):
 
     def __init__(self, path: str, pattern: str = "^([^_]+)_", classes: list[str] | None = None,
                  label_mode: str = "int", channels: int = 3, image_size: list[int] | None = None,
-                 scale: bool = False, extensions: list[str] | None = None) -> None:
+                 scale: bool = False, extensions: list[str] | None = None, on_error: str = "raise") -> None:
+        self.on_error = check_on_error(on_error, "image_folder")
         self.path = os.fspath(path)
         self.name = os.path.basename(os.path.normpath(self.path))
         if not os.path.exists(self.path):
@@ -81,17 +85,20 @@ class ImageFolderSource(FileSource):
         if regex.groups != 1:
             raise_error("SF_ARG", f"image_folder pattern {pattern!r} must have exactly one capture group, "
                         f"it has {regex.groups}")
-        self.files = list_images(self.path, self.extensions)
-        if not self.files:
+        files = list_images(self.path, self.extensions)
+        if not files:
             raise_error("SF_EMPTY_SOURCE", f"image_folder: {self.path} has no image files with extensions "
                         f"{', '.join(self.extensions)}; check the path and the extensions option")
-        found = []
-        for name in self.files:
+        listing = Tally()  # files skipped at listing (SPEC §4.6): missing from every epoch
+        named: list[tuple[str, str]] = []
+        for name in files:
             m = regex.search(name)
             if m is None or m.group(1) is None:
-                raise_error("SF_IMAGE_LABEL", f"image_folder: file name {name!r} in {self.path} does not match "
-                            f"the pattern {pattern!r}; rename the file or change the pattern")
-            found.append(m.group(1))
+                self._bad(listing, f"image_folder: file name {name!r} in {self.path} does not match "
+                          f"the pattern {pattern!r}; rename the file or change the pattern")
+                continue
+            named.append((name, m.group(1)))
+        found = [c for _, c in named]
         if classes is None:
             self.classes = sorted(set(found), key=_utf8)
         else:
@@ -104,14 +111,28 @@ class ImageFolderSource(FileSource):
                 raise_error("SF_ARG", f"image_folder classes lists {', '.join(map(repr, twice))} more than once; "
                             "list each class once (its position is its label)")
         index = {c: k for k, c in enumerate(self.classes)}
-        for name, c in zip(self.files, found):
+        self.files, self.labels = [], []
+        for name, c in named:
             if c not in index:
-                raise_error("SF_IMAGE_LABEL", f"image_folder: file {name!r} has class {c!r}, which is not in "
-                            f"classes {self.classes!r}; add it to classes or move the file")
-        self.labels = [index[c] for c in found]
+                self._bad(listing, f"image_folder: file {name!r} has class {c!r}, which is not in "
+                          f"classes {self.classes!r}; add it to classes or move the file")
+                continue
+            self.files.append(name)
+            self.labels.append(index[c])
+        if not self.files:  # only reachable when skipping: every listed file was dropped
+            raise_error("SF_EMPTY_SOURCE", f"image_folder: every image file in {self.path} was skipped "
+                        f"({format_counts(listing.counts)}; first: {listing.first}); fix the file names, the "
+                        "pattern or classes")
+        self.skips = SkipLog(self.label, listing)
+
+    def _bad(self, listing: Tally, message: str) -> None:
+        """A listed file with no label: ``SF_IMAGE_LABEL``, raised or counted (SPEC §4.6)."""
+        if self.on_error != "skip":
+            raise_error("SF_IMAGE_LABEL", message)
+        listing.add("SF_IMAGE_LABEL", message)
 
     def label(self) -> str:
-        return f"image_folder({self.name})"
+        return f"image_folder({self.name}{skip_suffix(self.on_error)})"
 
     def length(self) -> int:
         return len(self.files)
@@ -138,8 +159,11 @@ class ImageFolderSource(FileSource):
 
 def image_folder(path: str, pattern: str = "^([^_]+)_", classes: list[str] | None = None,
                  label_mode: str = "int", channels: int = 3, image_size: list[int] | None = None,
-                 scale: bool = False, extensions: list[str] | None = None) -> Pipeline:
+                 scale: bool = False, extensions: list[str] | None = None, on_error: str = "raise") -> Pipeline:
     """Images of a folder, labelled from their file names (SPEC §3.2).
+
+    ``on_error="skip"`` drops (and counts) files with no label and files that do not
+    decode (SPEC §4.6); the cardinality is then unknown.
 
     Example::
 
@@ -147,4 +171,4 @@ def image_folder(path: str, pattern: str = "^([^_]+)_", classes: list[str] | Non
         # records: (float32 [32, 32, 3], int32 label)
     """
     return Pipeline(ImageFolderSource(path, pattern, classes, label_mode, channels, image_size, scale,
-                                      extensions))
+                                      extensions, on_error))

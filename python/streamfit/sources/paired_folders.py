@@ -1,10 +1,13 @@
 """Paired folders (SPEC §3.5): ``root/<input>/<stem>.<ext>`` matched by stem across folders; indexable.
 
 Siamese and change-detection data: ``root/time1/a.png``, ``root/time2/a.jpg``
-and ``root/label/a.png`` form record ``((x1, x2), y)``. Files are matched by
-name (the stem), never by position. The listings are fixed when the source is
+and ``root/label/a.png`` form record ``((x1, x2), y)``; without a label,
+``((x1, x2),)``. Files are matched by name (the stem), never by position
+(``paired_folders_listing.py``). The listings are fixed when the source is
 built; pixels are decoded on demand through TensorFlow's kernels
-(``tf/image.py``), in parallel in ``get_many``.
+(``tf/image.py``), in parallel in ``get_many``. With ``on_error="skip"``
+(SPEC §4.6) stems that are not a record are dropped at listing and stems
+with a file that does not decode when read; both are counted.
 """
 
 from __future__ import annotations
@@ -15,67 +18,22 @@ from typing import Any, Sequence
 import numpy as np
 
 from ..core.args import as_int
+from ..core.on_error import SkipLog, Tally, check_on_error, format_counts, skip_suffix
 from ..core.pipeline import Pipeline
 from ..core.stage import FileSource, check_index
 from .extensions import normalize_extensions
 from ..errors import raise_error
 from .image_folder import DEFAULT_EXTENSIONS
-
-
-def _utf8(name: str) -> bytes:
-    return name.encode("utf-8", errors="surrogateescape")
-
-
-def list_stems(root: str, folder: str, extensions: tuple[str, ...]) -> dict[str, str]:
-    """``{stem: file name}`` of one folder, flat; ``SF_LAYOUT`` for a missing folder, another file or a
-    repeated stem.
-
-    Example::
-
-        list_stems("pairs", "time1", ("png", "jpg"))   # {"a1": "a1.png", "a2": "a2.jpg", ...}
-    """
-    path = os.path.join(root, folder)
-    if not os.path.isdir(path):
-        raise_error("SF_LAYOUT", f"paired_folders: folder {folder!r} is missing in {root}; create {folder}/ "
-                    "or fix inputs/label")
-    suffixes = tuple("." + e for e in extensions)
-    with os.scandir(path) as it:
-        entries = sorted(((e.name, e.is_dir()) for e in it), key=lambda t: _utf8(t[0]))
-    stems: dict[str, str] = {}
-    for name, is_dir in entries:
-        if is_dir or not name.lower().endswith(suffixes):
-            if name.startswith("."):
-                continue  # .DS_Store, .cache/: not data
-            what = "a sub-folder (folders are read flat)" if is_dir else \
-                f"not an image with an allowed extension ({', '.join(extensions)})"
-            raise_error("SF_LAYOUT", f"paired_folders: {folder}/{name} in {root} is {what}; move it out, or add "
-                        "its extension to extensions")
-        stem = name.rsplit(".", 1)[0]
-        if stem in stems:
-            raise_error("SF_LAYOUT", f"paired_folders: {folder}/{stems[stem]} and {folder}/{name} in {root} have "
-                        f"the same stem {stem!r}; files are matched by name without extension, so rename or "
-                        "remove one")
-        stems[stem] = name
-    return stems
-
-
-def match(root: str, folders: list[str], listings: list[dict[str, str]]) -> list[str]:
-    """Stems of the first folder sorted by UTF-8 bytes, once every folder holds exactly the same stems."""
-    for a, fa in zip(folders, listings):
-        for b, fb in zip(folders, listings):
-            for stem in sorted(fa, key=_utf8):
-                if stem not in fb:
-                    raise_error("SF_PAIR_MISSING", f"paired_folders: {a}/{fa[stem]} in {root} has no partner in "
-                                f"{b}/ (no file named {stem}.<ext>); add {b}/{stem}.<ext> or remove "
-                                f"{a}/{fa[stem]}")
-    return sorted(listings[0], key=_utf8)
+from .paired_folders_listing import list_stems, match, match_skipping
 
 
 class PairedFoldersSource(FileSource):
-    """Records ``((x1, x2, ...), y)`` (or ``(x1, x2, ...)`` without a label), one per stem."""
+    """Records ``((x1, x2, ...), y)`` (or ``((x1, x2, ...),)`` without a label), one per stem."""
 
     def __init__(self, path: str, inputs: Sequence[str], label: str | None, channels: int,
-                 image_size: Sequence[int] | None, scale: bool, extensions: Sequence[str] | None) -> None:
+                 image_size: Sequence[int] | None, scale: bool, extensions: Sequence[str] | None,
+                 on_error: str = "raise") -> None:
+        self.on_error = check_on_error(on_error, "paired_folders")
         self.root = os.fspath(path)
         self.name = os.path.basename(os.path.normpath(self.root))
         if not os.path.exists(self.root):
@@ -105,19 +63,32 @@ class PairedFoldersSource(FileSource):
         self.extensions = normalize_extensions(extensions, DEFAULT_EXTENSIONS, "paired_folders")
 
         folders = self.inputs + ([label] if label is not None else [])
-        listings = [list_stems(self.root, f, self.extensions) for f in folders]
-        self.stems = match(self.root, folders, listings)
+        skipped = Tally() if self.on_error == "skip" else None
+        listings, twice = [], {}
+        for f in folders:
+            stems, doubled = list_stems(self.root, f, self.extensions, skipped)
+            listings.append(stems)
+            for stem, pair in doubled.items():
+                twice.setdefault(stem, pair)  # one SF_LAYOUT per stem, whichever folders hold it twice
+        if skipped is None:
+            self.stems = match(self.root, folders, listings)
+        else:
+            self.stems = match_skipping(self.root, folders, listings, twice, skipped)
         if not self.stems:
+            extra = f" (skipped: {format_counts(skipped.counts)}; first: {skipped.first})" \
+                if skipped is not None and skipped.counts else ""
             raise_error("SF_EMPTY_SOURCE", f"paired_folders: {', '.join(folders)} in {self.root} hold no images "
-                        f"with extensions {', '.join(self.extensions)}; check the path and the extensions option")
+                        f"with extensions {', '.join(self.extensions)} that form a record{extra}; check the path "
+                        "and the extensions option")
         self._names = listings  # per folder: stem -> file name
+        self.skips = SkipLog(self.label, skipped)
 
     def file_paths(self) -> list[str]:
         """The first input's files relative to the root, ``/``-separated, in record order."""
         return [f"{self.inputs[0]}/{self._names[0][s]}" for s in self.stems]
 
     def label(self) -> str:
-        return f"paired_folders({self.name})"
+        return f"paired_folders({self.name}{skip_suffix(self.on_error)})"
 
     def length(self) -> int:
         return len(self.stems)
@@ -138,16 +109,18 @@ class PairedFoldersSource(FileSource):
         stem = self.stems[check_index(self, i)]
         xs = tuple(self._load(k, f, stem, False) for k, f in enumerate(self.inputs))
         if self.label_folder is None:
-            return xs
+            return (xs,)  # SPEC §3.5: a 1-tuple, so the second input is never read as a label
         return xs, self._load(len(self.inputs), self.label_folder, stem, True)
 
 
 def paired_folders(path: str, inputs: Sequence[str] = ("time1", "time2"), label: str | None = "label",
                    channels: int = 3, image_size: Sequence[int] | None = None, scale: bool = False,
-                   extensions: Sequence[str] | None = None) -> Pipeline:
+                   extensions: Sequence[str] | None = None, on_error: str = "raise") -> Pipeline:
     """Images matched by file stem across sub-folders: records ``((x1, x2, ...), y)`` (SPEC §3.5).
 
-    ``y`` is the label mask, decoded with 1 channel (``uint8 [h, w, 1]``, nearest-neighbour resized).
+    ``y`` is the label mask, decoded with 1 channel (``uint8 [h, w, 1]``, nearest-neighbour resized);
+    with ``label=None`` records are ``((x1, x2, ...),)``. ``on_error="skip"`` drops (and counts)
+    stems that are not a complete, decodable set of files (SPEC §4.6).
 
     Example::
 
@@ -155,4 +128,4 @@ def paired_folders(path: str, inputs: Sequence[str] = ("time1", "time2"), label:
         (before, after), mask = pipe.batch_at(0)
         model.fit(pipe.to_tf(), epochs=5)   # a two-input Keras model
     """
-    return Pipeline(PairedFoldersSource(path, inputs, label, channels, image_size, scale, extensions))
+    return Pipeline(PairedFoldersSource(path, inputs, label, channels, image_size, scale, extensions, on_error))

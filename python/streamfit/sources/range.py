@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..core.args import as_int
+from ..core.on_error import SkipLog
 from ..core.pipeline import Pipeline
 from ..core.stage import Cardinality, Stage, check_index
 from ..errors import raise_error
@@ -17,6 +18,7 @@ class RangeSource(Stage):
         self.n = as_int(n, "range n", minimum=0, maximum=2**31)
         if self.n == 0:
             raise_error("SF_EMPTY_SOURCE", "range(0) lists no records; use n >= 1")
+        self.skips = SkipLog(self.label)  # range has no bad records: a finished read counts {} (SPEC §4.6)
 
     def label(self) -> str:
         return f"range({self.n})"
@@ -34,12 +36,15 @@ class RangeSource(Stage):
     def get(self, i: int, epoch: int) -> np.ndarray:
         return np.array(check_index(self, i), dtype=np.int32)
 
-    def get_many(self, indices, epoch):  # type: ignore[override]
+    def get_many(self, indices, epoch, read=None):  # type: ignore[override]
         yield np.asarray(indices, dtype=np.int32)
 
     def iterate(self, epoch: int):  # type: ignore[override]
+        read = self.skips.begin(epoch)
         for i in range(self.n):
             yield np.array(i, dtype=np.int32)
+        read.kept = self.n
+        read.finish()
 
 
 def from_range(n: int) -> Pipeline:

@@ -95,8 +95,16 @@ def to_tf(pipeline: Any) -> Any:
         ds = to_tf(csv("xy.csv", label="y").batch(32))
         model.fit(ds, epochs=3)
     """
+    from ..ops.prefetch import Prefetch
+
     tf = import_tf()
-    first = next(iter(pipeline.iterate(0)), None)
+    # The signature comes from epoch 0's first element, read without the prefetch stages (which never
+    # change values): their read-ahead thread could finish the source's read, and report its skips
+    # (SPEC §4.6), before fit even starts.
+    peek = pipeline.stages[-1]
+    while isinstance(peek, Prefetch):
+        peek = peek.upstream
+    first = next(iter(peek.iterate(0)), None)
     if first is None:
         from ..errors import raise_error
 

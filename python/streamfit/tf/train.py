@@ -21,17 +21,18 @@ from .dataset import to_tf
 from .model import build_model, make_loss, make_optimizer, weights_digest
 
 
-def epoch_line(epoch: int, epochs: int, loss: float, samples: int, seconds: float) -> str:
-    """The SPEC §8 epoch line.
+def epoch_line(epoch: int, epochs: int, loss: float, samples: int, seconds: float, skipped: int = 0) -> str:
+    """The SPEC §8 epoch line; ``skipped`` records (SPEC §4.6) end it when there are any.
 
     Example::
 
         epoch_line(1, 3, 0.123456, 1000, 12.3)
         # "epoch 1/3  loss 0.123456  1000 samples  12.3 s  81 samples/s"
+        epoch_line(1, 3, 0.123456, 1000, 12.3, skipped=3)   # ... "81 samples/s  skipped 3"
     """
     rate = samples / seconds if seconds > 0 else 0.0
     return (f"epoch {epoch}/{epochs}  loss {loss:.6f}  {samples} samples  {seconds:.1f} s  "
-            f"{rate:.0f} samples/s")
+            f"{rate:.0f} samples/s" + (f"  skipped {skipped}" if skipped else ""))
 
 
 def _callback_class() -> Any:
@@ -40,9 +41,9 @@ def _callback_class() -> Any:
     class EpochReport(keras.callbacks.Callback):
         """Times each epoch, reads loss and sample count, prints the epoch line."""
 
-        def __init__(self, epochs: int, quiet: bool, out: TextIO) -> None:
+        def __init__(self, pipeline: Any, epochs: int, quiet: bool, out: TextIO) -> None:
             super().__init__()
-            self.epochs, self.quiet, self.out = epochs, quiet, out
+            self.pipeline, self.epochs, self.quiet, self.out = pipeline, epochs, quiet, out
             self.history: list[dict[str, Any]] = []
             self._t0 = 0.0
 
@@ -59,9 +60,13 @@ def _callback_class() -> Any:
             for key, value in logs.items():
                 if key != "loss":
                     row[key] = float(value)
+            # fit epoch k read pipeline epoch k (SPEC §1.7); None if it stopped before the source's end
+            skipped = self.pipeline.skipped(epoch)
+            row["skipped"] = skipped
             self.history.append(row)
             if not self.quiet:
-                print(epoch_line(epoch + 1, self.epochs, loss, samples, seconds), file=self.out, flush=True)
+                print(epoch_line(epoch + 1, self.epochs, loss, samples, seconds, sum((skipped or {}).values())),
+                      file=self.out, flush=True)
 
     return EpochReport
 
@@ -101,7 +106,7 @@ def train_spec(spec: dict[str, Any], base_dir: str = ".", epochs: int | None = N
     if not quiet:
         print(f"pipeline  {pipeline.summary()}", file=out)
         print(f"model     {model.count_params()} parameters, seed={seed}{' (drawn)' if drawn else ''}", file=out)
-    report = _callback_class()(n_epochs, quiet, out)
+    report = _callback_class()(pipeline, n_epochs, quiet, out)
     with warnings.catch_warnings():
         # Keras warns when a stream of unknown length ends an epoch; that is how streams end.
         warnings.filterwarnings("ignore", message=".*ran out of data.*")
