@@ -43,6 +43,10 @@ PAIRS = {"type": "paired_folders", "path": D + "pairs"}
 CAT_DOG = dict(CLS, class_names=["cat", "dog"])  # PNG/JPEG only: grayscale decodes
 
 
+def PACKED(name, **kw):
+    return dict({"type": "packed", "path": "../../packs/" + name}, **kw)
+
+
 def csv(path, **kw):
     return dict({"type": "csv", "path": D + path}, **kw)
 
@@ -201,6 +205,24 @@ CASES = [
     ("on_error", "pairs_no_label", skip({"type": "paired_folders", "path": D + "pairs_messy", "label": None},
                                         op("batch", batch_size=3))),
     ("on_error", "raise_is_default_counts_empty", dict(dig(XY, op("batch", batch_size=500)), check_skipped=True)),
+    # ---- packed data (SPEC §3.7): the reference packs in shared_fixtures/packs/, read in each order
+    ("packed", "images16_sequential", dig(PACKED("images16"), op("batch", batch_size=3))),
+    ("packed", "images16_global", dig(PACKED("images16", order="global", seed=5), op("batch", batch_size=2),
+                                      epochs=(0, 1))),
+    ("packed", "images16_shards", dig(PACKED("images16", order="shards", seed=5, window=2), epochs=(0, 1, 2))),
+    ("packed", "xy_sequential_shuffle", dig(PACKED("xy"), op("shuffle", seed=5), op("batch", batch_size=100))),
+    ("packed", "xy_global", dig(PACKED("xy", order="global", seed=5), op("batch", batch_size=100))),
+    ("packed", "xy_shards_window3", dig(PACKED("xy", order="shards", seed=7, window=3), op("batch", batch_size=64),
+                                        epochs=(0, 1))),
+    ("packed", "xy_shards_window1", dig(PACKED("xy", order="shards", seed=7, window=1), op("batch", batch_size=64))),
+    ("packed", "xy_shards_window_all", dig(PACKED("xy", order="shards", seed=7, window=100),
+                                           op("take", count=300), op("batch", batch_size=64))),
+    ("packed", "encoded_bytes", dig(PACKED("encoded"))),
+    ("packed", "encoded_decode_resize", dig(PACKED("encoded", order="global", seed=2),
+                                            op("map", fn="decode_image", image_size=[12, 12]),
+                                            op("batch", batch_size=5), epochs=(0, 1))),
+    ("packed", "encoded_decode_like_source", dig(PACKED("encoded"), op("map", fn="decode_image", image_size=[12, 12]),
+                                                 op("batch", batch_size=5))),
     # ---- errors: the same code in both languages
     ("errors", "csv_columns", err(csv("bad_columns.csv"), [], "SF_CSV_COLUMNS", "bad_columns.csv", "line 4")),
     ("errors", "csv_number", err(csv("bad_number.csv"), [], "SF_CSV_NUMBER", "bad_number.csv", "line 3", "abc")),
@@ -260,5 +282,29 @@ CASES = [
                                                "SF_CSV_HEADER", "zzz")),
     ("errors", "pairs_messy_raise", err({"type": "paired_folders", "path": D + "pairs_messy"}, [], "SF_LAYOUT",
                                         "notes.txt")),
+    ("errors", "skip_take_then_global_shuffle", err({"type": "image_folder", "path": D + "images_messy",
+                                                     "on_error": "skip"}, [op("take", count=3), op("shuffle", seed=1)],
+                                                    "SF_SHUFFLE_BUFFER", "buffer_size")),
+    ("errors", "packed_tampered", err(PACKED("tampered"), [], "SF_PACK_CHECKSUM", "shard-00001.safetensors")),
+    ("errors", "packed_truncated", err(PACKED("truncated"), [], "SF_PACK_CHECKSUM", "shard-00001.safetensors")),
+    ("errors", "packed_unfinished", err(PACKED("unfinished"), [], "SF_PACK_FORMAT", "unfinished", "resume")),
+    ("errors", "packed_bad_version", err(PACKED("bad_version"), [], "SF_PACK_FORMAT", "version")),
+    ("errors", "packed_missing", err(PACKED("nowhere"), [], "SF_FILE_NOT_FOUND", "nowhere")),
+    ("errors", "packed_seed_sequential", err(PACKED("images16", seed=3), [], "SF_ARG", "seed")),
+    ("errors", "packed_global_without_seed", err(PACKED("images16", order="global"), [], "SF_SEED", "seed")),
     ("errors", "spec_unknown_op", err({"type": "range", "n": 5}, [op("frobnicate")], "SF_SPEC", "frobnicate")),
+]
+
+
+# Packs the reference writes into shared_fixtures/packs/<name>/ (SPEC §9); each is also a
+# writer case (cases/pack/<name>.json): packing `spec` with `key` must give these exact shards.
+PACKS = [
+    ("images16", {"spec": {"source": {"type": "image_folder", "path": D + "images_same_size"}, "ops": []},
+                  "summary": "image_folder(images_same_size)", "key": "golden:images16", "shard_bytes": 2000,
+                  "variable": []}),
+    ("xy", {"spec": {"source": XY, "ops": [{"op": "map", "fn": "normalize", "mean": 0.5, "std": 2}]},
+            "summary": "csv(xy.csv) -> map(normalize)", "key": "golden:xy", "shard_bytes": 1000, "variable": []}),
+    ("encoded", {"spec": {"source": {"type": "image_folder", "path": D + "images", "decode": False}, "ops": []},
+                 "summary": "image_folder(images)", "key": "golden:encoded", "shard_bytes": 4096,
+                 "variable": ["0"]}),
 ]

@@ -20,7 +20,8 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
 from refrng import TAG_SPLT, Xoshiro, buffer_shuffle, combine, mix32, permute  # noqa: E402
-from golden_cases import CASES  # noqa: E402
+from golden_cases import CASES, PACKS  # noqa: E402
+import refpack  # noqa: E402
 
 FIX = os.path.normpath(os.path.join(os.path.dirname(__file__), "..", "shared_fixtures"))
 
@@ -210,6 +211,12 @@ def src_image_folder(p, base):
     out = []
     for f, c in kept:
         raw = open(os.path.join(path, f), "rb").read()
+        if p.get("decode", True) is False:  # the file's bytes (SPEC §3.2)
+            k = classes.index(c)
+            out.append(np.frombuffer(raw, np.uint8).copy() if mode == "none" else
+                       (np.frombuffer(raw, np.uint8).copy(), np.array(k, dtype=np.int32)) if mode == "int" else
+                       (np.frombuffer(raw, np.uint8).copy(), np.eye(len(classes), dtype=np.float32)[k]))
+            continue
         try:
             x = tf.raw_ops.DecodeImage(contents=raw, channels=p.get("channels", 3), dtype=tf.uint8,
                                        expand_animations=False)
@@ -429,6 +436,21 @@ def builtin_map(op):
     if fn == "one_hot":
         d = op["depth"]
         return lambda a: np.eye(d, dtype=np.float32)[int(a)]
+    if fn == "decode_image":
+        import tensorflow as tf
+
+        def decode(a):
+            try:
+                x = tf.raw_ops.DecodeImage(contents=a.tobytes(), channels=op.get("channels", 3), dtype=tf.uint8,
+                                           expand_animations=False)
+            except Exception:
+                raise RefError("SF_IMAGE_DECODE", f"{a.size} bytes")
+            if op.get("image_size"):
+                x = tf.raw_ops.ResizeBilinear(images=x[None], size=op["image_size"], align_corners=False,
+                                              half_pixel_centers=True)[0]
+            x = x.numpy()
+            return x.astype(np.float32) / np.float32(255) if op.get("scale") else x
+        return decode
     if fn == "cast":
         return lambda a: np.trunc(a).astype(op["dtype"]) if op["dtype"] == "int32" else a.astype(np.float32)
     raise KeyError(fn)
@@ -457,6 +479,31 @@ def stack(group):
     return np.stack(group)
 
 
+def src_packed(p, base, epoch):
+    """SPEC §3.7, reading the pack files with the reference reader."""
+    path = os.path.normpath(os.path.join(base, p["path"]))
+    how, seed = p.get("order", "sequential"), p.get("seed")
+    if how == "sequential" and seed is not None:
+        raise RefError("SF_ARG", "seed with sequential")
+    if how != "sequential" and seed is None:
+        raise RefError("SF_SEED", "order needs a seed")
+    if not os.path.isdir(path):
+        raise RefError("SF_FILE_NOT_FOUND", path)
+    if not os.path.exists(os.path.join(path, "index.json")):
+        raise RefError("SF_PACK_FORMAT", f"{path}: no index.json")
+    index = json.load(open(os.path.join(path, "index.json")))
+    if index.get("format") != "streamfit-pack" or index.get("version") != 1:
+        raise RefError("SF_PACK_FORMAT", f"{path}: version")
+    import hashlib as _h
+    for sh in index["shards"]:
+        data = open(os.path.join(path, sh["file"]), "rb").read()
+        if len(data) != sh["bytes"] or _h.sha256(data).hexdigest() != sh["sha256"]:
+            raise RefError("SF_PACK_CHECKSUM", sh["file"])
+    records, counts = refpack.read_pack(path)
+    order = refpack.order(counts, how, seed, p.get("window", 2), epoch)
+    return [records[r] for r in order], True, {}
+
+
 def run(spec, base, epoch):
     """Materialise one epoch of a spec: (elements, indexable, skip counts of the source read)."""
     s = spec["source"]
@@ -469,16 +516,21 @@ def run(spec, base, epoch):
         elems, idx, counts = src_class_folder(s, base)
     elif kind == "paired_folders":
         elems, idx, counts = src_paired_folders(s, base)
+    elif kind == "packed":
+        elems, idx, counts = src_packed(s, base, epoch)
     else:
         elems, idx, counts = src_image_folder(s, base)
     if elems and all(isinstance(r, Bad) for r in elems):
         raise RefError("SF_EMPTY_SOURCE", f"every record was skipped {counts}")
     ops = spec.get("ops", [])
-    elems, idx = apply_ops(elems, idx, ops, epoch, base_source=(spec, base))
+    # SPEC §4.2/§4.6: an image source that skips while reading has an unknown cardinality,
+    # so take/skip after it are streams
+    lossy = kind in ("image_folder", "class_folder", "paired_folders") and s.get("on_error") == "skip"
+    elems, idx = apply_ops(elems, idx, ops, epoch, base_source=(spec, base), lossy=lossy)
     return [r for r in elems if not isinstance(r, Bad)], idx, dict(sorted(counts.items()))
 
 
-def apply_ops(elems, idx, ops, epoch, base_source):
+def apply_ops(elems, idx, ops, epoch, base_source, lossy=False):
     for k, op in enumerate(ops):
         name = op["op"]
         if not (name == "map" or name == "shuffle" and op.get("buffer_size") is None):
@@ -510,9 +562,9 @@ def apply_ops(elems, idx, ops, epoch, base_source):
             elems, idx = [stack(g) for g in groups], False
         elif name == "take":
             c = op["count"]
-            elems = elems if c == -1 else elems[:c]
+            elems, idx = (elems if c == -1 else elems[:c]), idx and not lossy
         elif name == "skip":
-            elems = elems[op["count"]:]
+            elems, idx = elems[op["count"]:], idx and not lossy
         elif name == "repeat":
             c = op["count"]
             # re-run everything before this op with the epochs of SPEC §1.7
@@ -596,6 +648,46 @@ class quiet_native_stderr:
         os.close(self.saved)
 
 
+def pack_files():
+    """shared_fixtures/packs/<name>/...: packs written by the reference writer (SPEC §9),
+    plus damaged copies for the error cases. {relative path: bytes}."""
+    import tempfile
+
+    out = {}
+    for name, case in PACKS:
+        base = os.path.join(FIX, "cases", "pack")
+        elems, _, counts = run(case["spec"], base, 0)
+        key = refpack.pack_key(case["summary"], case["key"], case["shard_bytes"], case["variable"])
+        with tempfile.TemporaryDirectory() as tmp:
+            refpack.write_pack(tmp, elems, key, case["shard_bytes"], case["variable"],
+                               {"language": "reference", "pipeline": case["summary"], "spec": None}, counts)
+            for f in sorted(os.listdir(tmp)):
+                out[f"packs/{name}/{f}"] = open(os.path.join(tmp, f), "rb").read()
+    good = {k.split("/")[-1]: v for k, v in out.items() if k.startswith("packs/images16/")}
+    shard1 = bytearray(good["shard-00001.safetensors"])
+    shard1[-5] ^= 0x01  # one pixel bit flipped
+    damaged = {
+        "tampered": dict(good, **{"shard-00001.safetensors": bytes(shard1)}),
+        "truncated": dict(good, **{"shard-00001.safetensors": good["shard-00001.safetensors"][:-10]}),
+        "unfinished": {"shard-00000.safetensors": good["shard-00000.safetensors"],
+                       "shard-00001.safetensors.tmp": good["shard-00001.safetensors"][:100]},
+        "bad_version": dict(good, **{"index.json": good["index.json"].replace(b'"version": 1', b'"version": 2')}),
+    }
+    for name, files in damaged.items():
+        for f, data in files.items():
+            out[f"packs/{name}/{f}"] = data
+    return out
+
+
+def pack_case_files():
+    """cases/pack/<name>.json: packing `spec` with `key`, `shard_bytes`, `variable` must give
+    exactly the shard files of `pack` (SPEC §9), and an index equal but for `producer`."""
+    out = {}
+    for name, case in PACKS:
+        out[f"cases/pack/{name}.json"] = dict(case, name=name, pack=f"../../packs/{name}")
+    return out
+
+
 def case_files():
     out = {}
     for group, name, case in CASES:
@@ -622,6 +714,7 @@ def case_files():
             if case.pop("check_skipped", False):
                 case["skipped"] = skipped
         out[f"cases/{group}/{name}.json"] = case
+    out.update(pack_case_files())
     return out
 
 
@@ -635,22 +728,30 @@ def main():
     args = ap.parse_args()
     files = {f"vectors/{k}": v for k, v in vectors().items()}
     with quiet_native_stderr():
+        packs = pack_files()
+        if not args.check:  # the packed-source cases read these files
+            for rel, data in packs.items():
+                os.makedirs(os.path.dirname(os.path.join(FIX, rel)), exist_ok=True)
+                with open(os.path.join(FIX, rel), "wb") as f:
+                    f.write(data)
         cases = case_files()
+    files.update(packs)
     files.update(cases)
     stale = []
     for rel, obj in files.items():
         path = os.path.join(FIX, rel)
-        text = render(obj)
-        old = open(path).read() if os.path.exists(path) else None
+        text = obj if isinstance(obj, bytes) else render(obj).encode()
+        old = open(path, "rb").read() if os.path.exists(path) else None
         if old != text:
             stale.append(rel)
             if not args.check:
                 os.makedirs(os.path.dirname(path), exist_ok=True)
-                with open(path, "w") as f:
+                with open(path, "wb") as f:
                     f.write(text)
     known = set(files)
-    extra = [os.path.relpath(os.path.join(d, f), FIX) for d, _, fs in os.walk(os.path.join(FIX, "cases"))
-             for f in fs if f.endswith(".json") and os.path.relpath(os.path.join(d, f), FIX) not in known]
+    extra = [os.path.relpath(os.path.join(d, f), FIX) for top in ("cases", "packs")
+             for d, _, fs in os.walk(os.path.join(FIX, top))
+             for f in fs if os.path.relpath(os.path.join(d, f), FIX) not in known]
     if args.check:
         if stale or extra:
             print("golden fixtures are stale; run `make golden`:", *(stale + extra), sep="\n  ")

@@ -10,6 +10,7 @@ TAG_PERM = int.from_bytes(b"perm", "big")
 TAG_SHUF = int.from_bytes(b"shuf", "big")
 TAG_INIT = int.from_bytes(b"init", "big")
 TAG_SPLT = int.from_bytes(b"splt", "big")
+TAG_SHRD = int.from_bytes(b"shrd", "big")
 
 
 def mix32(x):
