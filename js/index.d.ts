@@ -37,6 +37,20 @@ export interface ShuffleOptions {
   reshuffleEachIteration?: boolean;
 }
 
+/** Counts of skipped records by error code, keys sorted (SPEC.md §4.6), e.g. {SF_CSV_NUMBER: 2}. */
+export type SkipCounts = { [code: string]: number };
+
+/**
+ * What a source does with a bad record (SPEC.md §4.6): 'raise' (default) stops
+ * with its error; 'skip' removes it, counts it (Pipeline.skipped) and reports
+ * the counts with process.emitWarning(message, {code: 'SF_SKIPPED'}).
+ */
+export type OnError = 'raise' | 'skip';
+
+export interface OnErrorOption {
+  onError?: OnError;
+}
+
 export interface NameOption {
   /** Name shown in the summary, e.g. map(myName). */
   name?: string;
@@ -62,13 +76,18 @@ export class Pipeline<T = Record> {
   get(i: number, epoch?: number): Promise<T>;
   /** Batch i of epoch `epoch` of an indexable pipeline followed by batch(B) [+ prefetch] (SPEC.md §4.5). */
   batchAt(i: number, epoch?: number): Promise<Record>;
+  /**
+   * Counts of the records the source skipped in its last read of `epoch` (default 0)
+   * that reached its end: {} when none; null when no read of that epoch reached the end (SPEC.md §4.6).
+   */
+  skipped(epoch?: number): SkipCounts | null;
   summary(): string;
   toString(): string;
   /** A tfjs tf.data.Dataset; the k-th iterator read from runs epoch k. (x, y) pairs become {xs, ys}. */
   toTfData(): Promise<import('@tensorflow/tfjs-node').data.Dataset<any>>;
 }
 
-export interface CsvOptions {
+export interface CsvOptions extends OnErrorOption {
   header?: boolean;
   features?: Array<string | number> | null;
   label?: string | number | Array<string | number> | null;
@@ -79,7 +98,7 @@ export interface CsvOptions {
   blockSize?: number;
 }
 
-export interface ImageFolderOptions {
+export interface ImageFolderOptions extends OnErrorOption {
   pattern?: string;
   classes?: string[] | null;
   labelMode?: 'int' | 'categorical' | 'none';
@@ -89,7 +108,7 @@ export interface ImageFolderOptions {
   extensions?: string[];
 }
 
-export interface ClassFolderOptions {
+export interface ClassFolderOptions extends OnErrorOption {
   /** Classes in label order (default: the sub-folders, sorted by UTF-8 bytes). */
   classNames?: string[] | null;
   labelMode?: 'int' | 'categorical' | 'binary' | 'none';
@@ -106,7 +125,7 @@ export interface ClassFolderOptions {
   extensions?: string[];
 }
 
-export interface PairedFoldersOptions {
+export interface PairedFoldersOptions extends OnErrorOption {
   /** Sub-folders holding the inputs, in input order (default ["time1", "time2"]). */
   inputs?: string[];
   /** Sub-folder of the label masks (default "label"); null: records are the inputs alone. */
@@ -136,7 +155,7 @@ export type GeneratorElement =
   | import('@tensorflow/tfjs-node').Tensor
   | GeneratorElement[] | { [key: string]: GeneratorElement };
 
-export interface FromGeneratorOptions {
+export interface FromGeneratorOptions extends OnErrorOption {
   /** Declared structure, dtypes (leaves are cast) and shapes; default: the first element's structure and dtypes. */
   elementSpec?: ElementSpec | null;
   /** Name shown in the summary, generator(name). */
@@ -148,7 +167,7 @@ export function imageFolder(path: string, options?: ImageFolderOptions): Pipelin
 export function classFolder(path: string, options: ClassFolderOptions & { subset: 'both' }): [Pipeline, Pipeline];
 export function classFolder(path: string, options?: ClassFolderOptions & { subset?: 'training' | 'validation' | null }): Pipeline;
 export function fromRange(n: number): Pipeline<NdArray<'int32'>>;
-/** Records [[x1, x2, ...], y] (or [x1, x2, ...] with label: null) of images matched by file name (SPEC.md §3.5). */
+/** Records [[x1, x2, ...], y] (or [[x1, x2, ...]] with label: null) of images matched by file name (SPEC.md §3.5). */
 export function pairedFolders(path: string, options?: PairedFoldersOptions): Pipeline;
 /** Records from fn(), called once per epoch for a fresh sync or async iterator (SPEC.md §3.6). */
 export function fromGenerator(

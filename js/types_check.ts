@@ -1,7 +1,7 @@
 // Typed usage of the public surface, imported as a user would ('streamfit');
 // checked by `tsc --noEmit -p js/tsconfig.json` (tsconfig maps the name to index.d.ts).
 import { csv, fromRange, imageFolder, classFolder, pairedFolders, fromGenerator, NdArray, Pipeline, permute, Prng, mix32, combine, digest, loadSpec, pipelineFromSpec, ERROR_CODES } from 'streamfit';
-import type { Record, StreamfitError, Spec, ElementSpec } from 'streamfit';
+import type { Record, StreamfitError, Spec, ElementSpec, SkipCounts, OnError } from 'streamfit';
 
 async function usage(): Promise<void> {
   const p: Pipeline = csv('xy.csv', { features: ['x'], label: 'y', blockSize: 1 << 20 })
@@ -30,6 +30,14 @@ async function usage(): Promise<void> {
     yield { x: new NdArray('uint8', [2], [1, 2]) };
   });
   void [pairBatch, gen, agen];
+  const policy: OnError = 'skip';
+  const messy: Pipeline = csv('messy.csv', { label: 'y', onError: policy });
+  const counts: SkipCounts | null = messy.skipped(0);
+  const skipping = [
+    imageFolder('photos', { onError: 'skip' }), classFolder('flowers', { onError: 'raise' }),
+    pairedFolders('levir', { label: null, onError: 'skip' }), fromGenerator(function* g() { yield 1; }, { onError: 'skip' }),
+  ];
+  void [counts, skipping.map((s) => s.skipped())];
   const g = new Prng(42);
   const words: number[] = g.state;
   g.state = words;

@@ -13,18 +13,18 @@ import { plainError, typeError, describe } from './errors.mjs';
 // Key schemas: key -> JSON type ('number', 'string', 'boolean', 'array', 'object', 'any'),
 // '?' suffix: null allowed. `required` lists keys that must be present.
 const SOURCES = {
-  csv: { keys: { type: 'string', path: 'string', header: 'boolean', features: 'array?', label: 'any', delimiter: 'string', dtype: 'string', label_dtype: 'string' }, required: ['path'] },
-  image_folder: { keys: { type: 'string', path: 'string', pattern: 'string', classes: 'array?', label_mode: 'string', channels: 'number', image_size: 'array?', scale: 'boolean', extensions: 'array' }, required: ['path'] },
+  csv: { keys: { type: 'string', path: 'string', on_error: 'string', header: 'boolean', features: 'array?', label: 'any', delimiter: 'string', dtype: 'string', label_dtype: 'string' }, required: ['path'] },
+  image_folder: { keys: { type: 'string', path: 'string', on_error: 'string', pattern: 'string', classes: 'array?', label_mode: 'string', channels: 'number', image_size: 'array?', scale: 'boolean', extensions: 'array' }, required: ['path'] },
   class_folder: {
     keys: {
-      type: 'string', path: 'string', class_names: 'array?', label_mode: 'string', color_mode: 'string', image_size: 'array?',
+      type: 'string', path: 'string', on_error: 'string', class_names: 'array?', label_mode: 'string', color_mode: 'string', image_size: 'array?',
       crop_to_aspect_ratio: 'boolean', pad_to_aspect_ratio: 'boolean', scale: 'boolean', validation_split: 'number?',
       subset: 'string?', seed: 'any', split_mode: 'string', extensions: 'array',
     },
     required: ['path'],
   },
   paired_folders: {
-    keys: { type: 'string', path: 'string', inputs: 'array', label: 'string?', channels: 'number', image_size: 'array?', scale: 'boolean', extensions: 'array' },
+    keys: { type: 'string', path: 'string', on_error: 'string', inputs: 'array', label: 'string?', channels: 'number', image_size: 'array?', scale: 'boolean', extensions: 'array' },
     required: ['path'],
   },
   range: { keys: { type: 'string', n: 'number' }, required: ['n'] },
@@ -187,24 +187,24 @@ function buildSource(src, baseDir) {
     case 'csv':
       return new CsvSource(path, {
         header: src.header, features: src.features, label: src.label, delimiter: src.delimiter,
-        dtype: src.dtype, labelDtype: src.label_dtype,
+        dtype: src.dtype, labelDtype: src.label_dtype, onError: src.on_error,
       });
     case 'image_folder':
       return new ImageFolderSource(path, {
         pattern: src.pattern, classes: src.classes, labelMode: src.label_mode, channels: src.channels,
-        imageSize: src.image_size, scale: src.scale, extensions: src.extensions,
+        imageSize: src.image_size, scale: src.scale, extensions: src.extensions, onError: src.on_error,
       });
     case 'class_folder':
       return new ClassFolderSource(path, {
         classNames: src.class_names, labelMode: src.label_mode, colorMode: src.color_mode, imageSize: src.image_size,
         cropToAspectRatio: src.crop_to_aspect_ratio, padToAspectRatio: src.pad_to_aspect_ratio, scale: src.scale,
         validationSplit: src.validation_split, subset: src.subset, seed: src.seed, splitMode: src.split_mode,
-        extensions: src.extensions,
+        extensions: src.extensions, onError: src.on_error,
       });
     case 'paired_folders':
       return new PairedFoldersSource(path, {
         inputs: src.inputs, label: src.label, channels: src.channels, imageSize: src.image_size, scale: src.scale,
-        extensions: src.extensions,
+        extensions: src.extensions, onError: src.on_error,
       });
     default:
       return new RangeSource(src.n);

@@ -1,7 +1,8 @@
-"""``python -m streamfit inspect|train|crosscheck`` (SPEC §8).
+"""``python -m streamfit inspect|train|crosscheck|pack`` (SPEC §8, §9.1).
 
 Example::
 
+    python -m streamfit pack examples/flowers.json /data/flowers_pack --shard-mb 64
     python -m streamfit inspect examples/csv_xy.json --batches 3 --json
     python -m streamfit train examples/csv_xy.json --epochs 1 --history /tmp/h.json
     python -m streamfit crosscheck examples/csv_xy.json
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import sys
 from typing import Any, Sequence
@@ -39,12 +41,14 @@ def inspect_spec(path: str, batches: int = 5, epoch: int = 0) -> dict[str, Any]:
     spec: list[dict[str, Any]] = []
     rows: list[dict[str, Any]] = []
     it = pipe.iterate(epoch)
+    ended = True
     try:
         for index, element in enumerate(it):
             if index == 0:
                 spec = element_spec(element)
             rows.append({"index": index, "digest": digest(element)})
             if batches and index + 1 >= batches:
+                ended = False
                 break
     finally:
         close = getattr(it, "close", None)
@@ -56,8 +60,8 @@ def inspect_spec(path: str, batches: int = 5, epoch: int = 0) -> dict[str, Any]:
         "epoch": epoch,
         "element_spec": spec,
         "batches": rows,
-        # after the iterator is closed: null unless the source read the epoch to its end (SPEC §4.6)
-        "skipped": pipe.skipped(epoch),
+        # SPEC §8: null after a partial read (how far it read ahead differs between languages)
+        "skipped": pipe.skipped(epoch) if ended else None,
     }
 
 
@@ -109,6 +113,21 @@ def _cmd_crosscheck(args: argparse.Namespace) -> int:
     return crosscheck(args.spec, epochs=args.epochs, show_all=args.all)
 
 
+def _cmd_pack(args: argparse.Namespace) -> int:
+    from .pack.from_spec import pack_spec_file
+
+    shard_bytes = math.floor(args.shard_mb * 2**20) if math.isfinite(args.shard_mb) else 0  # M * 2^20, whole bytes
+    if shard_bytes < 1:
+        raise_error("SF_ARG", f"--shard-mb must be a positive number of MiB, got {args.shard_mb!r}")
+    index, left, summary = pack_spec_file(args.spec, args.out_dir, shard_bytes, args.variable or (),
+                                          progress=not args.quiet)
+    print(f"packed    {summary}: {index['records']} records in {len(index['shards'])} shards -> {args.out_dir}")
+    if left:
+        print(f"left      {len(left)} op{'s' if len(left) != 1 else ''} for reading (apply them after "
+              f"{{\"type\": \"packed\"}}): {json.dumps(left, separators=(', ', ': '))}")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     """The argument parser of ``python -m streamfit``."""
     ap = argparse.ArgumentParser(prog="python -m streamfit", description="streamfit command-line tools")
@@ -130,6 +149,14 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--epochs", type=int, default=None)
     p.add_argument("--all", action="store_true", help="print every element row, not only the first and any that differ")
     p.set_defaults(run=_cmd_crosscheck)
+    p = sub.add_parser("pack", help="write a spec's records as a pack (resumable; SPEC §9)")
+    p.add_argument("spec")
+    p.add_argument("out_dir")
+    p.add_argument("--shard-mb", type=float, default=128, help="shard size in MiB (default 128)")
+    p.add_argument("--variable", nargs="+", default=None, metavar="F",
+                   help="fields (\"0\", \"1\", ...) that are 1-d with a length that varies per record")
+    p.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    p.set_defaults(run=_cmd_pack)
     return ap
 
 

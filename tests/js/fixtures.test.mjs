@@ -93,6 +93,10 @@ for (const file of walk(CASES)) {
     for (const epoch of c.epochs) {
       const got = await runEpoch(p, epoch, c.expect);
       assert.deepEqual(got, c.expected[String(epoch)], `epoch ${epoch}`);
+      // SPEC.md §7: after reading epoch e to its end, skipped(e) equals skipped[e] (SPEC.md §4.6).
+      if (c.skipped !== undefined && c.skipped !== null && String(epoch) in c.skipped) {
+        assert.deepEqual(p.skipped(epoch), c.skipped[String(epoch)], `skipped(${epoch})`);
+      }
     }
   });
 }

@@ -24,7 +24,7 @@ function tree(name, files) {
   return dir;
 }
 
-test('records follow the first input stems by UTF-8 bytes; files matched by name; [[x1, x2], y] layout', async () => {
+test('records follow the first input stems by UTF-8 bytes; files matched by name; [[x1, x2], y] and [[x1, x2, x3]] layouts', async () => {
   const p = pairedFolders(PAIRS);
   assert.equal(p.summary(), 'paired_folders(pairs)');
   assert.equal(p.cardinality(), 5);
@@ -47,9 +47,11 @@ test('records follow the first input stems by UTF-8 bytes; files matched by name
   // Nearest-neighbour: a resized mask holds only values of the original mask.
   const original = new Set(records[3][1].data);
   assert.ok(m.data.every((v) => original.has(v)));
-  // Without a label: the inputs alone; a third input; the label folder as an input.
+  // Without a label: a one-element tuple of the inputs (SPEC.md §3.5); a third input; the label folder as an input.
   const three = pairedFolders(PAIRS, { inputs: ['time2', 'time1', 'label'], label: null, channels: 1 });
-  const r = await three.get(0);
+  const one = await three.get(0);
+  assert.equal(one.length, 1);
+  const [r] = one;
   assert.equal(r.length, 3);
   assert.ok(r.every((x) => x instanceof NdArray && x.shape[2] === 1));
   assert.deepEqual(three.filePaths[0], 'time2/a1.jpg');
@@ -115,7 +117,8 @@ test('spec: {"type": "paired_folders"} with snake_case keys; camelCase keys are 
   const api = await pairedFolders(PAIRS, { imageSize: [4, 4], scale: true }).batch(5).batchAt(0);
   assert.equal(digest(batch), digest(api));
   const noLabel = pipelineFromSpec({ source: { type: 'paired_folders', path: PAIRS, label: null } });
-  assert.equal((await noLabel.get(0)).length, 2);
+  const [inputs, ...rest] = await noLabel.get(0);
+  assert.deepEqual([inputs.length, rest.length], [2, 0]);
   for (const key of ['imageSize', 'color_mode', 'label_mode']) {
     assert.throws(() => pipelineFromSpec({ source: { type: 'paired_folders', path: PAIRS, [key]: 1 } }), (e) => e.code === 'SF_SPEC' && e.message.includes(key));
   }

@@ -67,7 +67,8 @@ test('inspect CLI: --json object with the SPEC.md §8 keys in order', () => {
   writeFile(tmp.dir, 'r.json', JSON.stringify({ source: { type: 'range', n: 10 }, ops: [{ op: 'batch', batch_size: 4 }] }));
   const out = execFileSync(process.execPath, [join(ROOT, 'js', 'inspect.mjs'), join(tmp.dir, 'r.json'), '--json', '--batches', '0'], { encoding: 'utf8' });
   const report = JSON.parse(out);
-  assert.deepEqual(Object.keys(report), ['summary', 'cardinality', 'epoch', 'element_spec', 'batches']);
+  assert.deepEqual(Object.keys(report), ['summary', 'cardinality', 'epoch', 'element_spec', 'batches', 'skipped']);
+  assert.deepEqual(report.skipped, {}, 'read to the end: nothing skipped');
   assert.equal(report.summary, 'range(10) -> batch(4)');
   assert.equal(report.cardinality, 3);
   assert.deepEqual(report.element_spec, [{ dtype: 'int32', shape: [4] }]);
@@ -78,6 +79,8 @@ test('inspect CLI: --json object with the SPEC.md §8 keys in order', () => {
   assert.equal(inf.cardinality, 'infinite');
   assert.equal(inf.epoch, 2);
   assert.equal(inf.batches.length, 5);
+  // skipped(e) names the epoch the source sees; under repeat() its passes are epochs 2 * 2^20 + r, never 2.
+  assert.equal(inf.skipped, null);
   writeFile(tmp.dir, 'bad.json', JSON.stringify({ source: { type: 'range', n: 3 }, oops: 1 }));
   const bad = spawnSync(process.execPath, [join(ROOT, 'js', 'inspect.mjs'), join(tmp.dir, 'bad.json')], { encoding: 'utf8' });
   assert.equal(bad.status, 1);

@@ -2,14 +2,13 @@
 import { writeFileSync } from 'node:fs';
 import { loadSpec } from '../spec.mjs';
 import { trainSpec, epochLine } from '../tfjs/train.mjs';
-import { parseCli, intOption, fail } from './common.mjs';
+import { parseCli, intOption } from './common.mjs';
 
 const USAGE = 'usage: node js/train.mjs SPEC [--epochs N] [--history PATH] [--quiet]';
 
 export async function main(argv) {
   const { spec: specPath, values } = parseCli(argv, { epochs: { type: 'string' }, history: { type: 'string' }, quiet: { type: 'boolean' } }, USAGE);
-  const epochs = intOption(values.epochs, '--epochs', undefined, USAGE);
-  if (epochs === 0) fail(`--epochs must be >= 1\n${USAGE}`, 2);
+  const epochs = intOption(values.epochs, '--epochs', undefined, USAGE); // checked by trainSpec: SF_ARG
   const spec = loadSpec(specPath);
   const print = values.quiet ? undefined : (line) => process.stdout.write(`${line}\n`);
   const history = await trainSpec(spec, {

@@ -107,6 +107,22 @@ export class Pipeline {
     return this.stages()[0].filePaths ?? null;
   }
 
+  /**
+   * What the source skipped in its last read of `epoch` that reached its end
+   * (SPEC.md §4.6): {code: count} with sorted keys, {} when nothing was
+   * skipped, null when no read of that epoch (the epoch the source sees) has
+   * reached the source's end, e.g. a take() that stopped early.
+   * @example
+   * const p = csv('messy.csv', { onError: 'skip' });
+   * for await (const x of p.iterate(0)) void x;
+   * p.skipped(0); // { SF_CSV_COLUMNS: 2, SF_CSV_NUMBER: 1 }
+   * @returns {{[code: string]: number}|null}
+   */
+  skipped(epoch = 0) {
+    checkInt(epoch, 'skipped(epoch)', 0, 4294967295);
+    return this.stage.source().skipped(epoch);
+  }
+
   /** Record i of epoch `epoch` of an indexable pipeline. */
   async get(i, epoch = 0) {
     checkInt(epoch, 'get(i, epoch)', 0, 4294967295);

@@ -38,6 +38,10 @@ export function randomAccessBatch(last) {
   if (!(stage instanceof BatchStage)) {
     throw rangeError('SF_ARG', `batchAt() needs a pipeline that ends in batch(B) (optionally followed by prefetch), but ${summaryOf(last)} ends in ${stage.label()}; add .batch(B) last, or move ${stage.label()} before the batch if it is a map, global shuffle, take or skip`);
   }
+  if (stage.upstream.dropsRecords) {
+    const source = chain(stage)[0];
+    throw rangeError('SF_ARG', `batchAt() cannot index ${summaryOf(last)}: ${source.label()} has onError 'skip' (on_error=skip), which drops a record that fails while it is read, so where batch i starts is unknown until the records before it are read (SPEC.md §4.2, §4.6); iterate the pipeline, or use onError 'raise'`);
+  }
   if (!stage.upstream.indexable) {
     const breaker = chain(stage.upstream).find((s) => !s.indexable);
     const why = breaker.upstream === null

@@ -32,6 +32,10 @@ export class MapStage extends Stage {
     return this.upstream.cardinality();
   }
 
+  positions() {
+    return this.upstream.positions();
+  }
+
   async get(i, epoch) {
     return this.fn(await this.upstream.get(i, epoch));
   }

@@ -48,6 +48,12 @@ export class ShuffleStage extends Stage {
     return this.upstream.cardinality();
   }
 
+  // A global shuffle permutes the upstream's positions; over a source under
+  // onError 'skip' the records that fail are dropped where they fall (SPEC.md §4.6).
+  positions() {
+    return this.upstream.positions();
+  }
+
   /** The epoch this shuffle's own order uses (SPEC.md §1.7). */
   orderEpoch(epoch) {
     return this.reshuffle ? epoch >>> 0 : 0;
@@ -57,7 +63,7 @@ export class ShuffleStage extends Stage {
     const key = this.orderEpoch(epoch);
     let p = this._perms.get(key);
     if (p === undefined) {
-      p = new Permutation(this.cardinality(), this.seed, key);
+      p = new Permutation(this.positions(), this.seed, key);
       if (this._perms.size > 8) this._perms.clear();
       this._perms.set(key, p);
     }
@@ -92,7 +98,7 @@ export class ShuffleStage extends Stage {
       return;
     }
     if (this.isGlobal) {
-      const n = this.cardinality();
+      const n = this.positions();
       if (n === 0) return;
       const perm = this.permutation(epoch);
       yield* getInOrder(this.upstream, n, (i) => perm.at(i), epoch);

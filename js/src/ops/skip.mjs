@@ -1,6 +1,6 @@
 // skip: all but the first `count` records. SPEC.md §4.1.
 // skip(-1) skips everything, as in tf.data.
-import { Stage, INFINITE } from './stage.mjs';
+import { Stage, INFINITE, getInOrder } from './stage.mjs';
 import { checkInt } from '../errors.mjs';
 import { blockLength, recordsOf, sliceBlock } from '../core/block.mjs';
 
@@ -14,8 +14,10 @@ export class SkipStage extends Stage {
     return `skip(${this.count})`;
   }
 
+  // Over a source that may drop records while reading (onError 'skip'),
+  // position c is not record c: skip counts records as on a stream (SPEC.md §4.2).
   get indexable() {
-    return this.upstream.indexable;
+    return this.upstream.indexable && !this.upstream.dropsRecords;
   }
 
   cardinality() {
@@ -70,10 +72,10 @@ export class SkipStage extends Stage {
       return;
     }
     if (this.count === -1) return;
-    if (this.upstream.indexable) {
+    if (this.indexable) {
       // Indexable upstream: jump straight to the first kept record.
-      const n = this.upstream.cardinality();
-      for (let i = this.count; i < n; i++) yield await this.upstream.get(i, epoch);
+      const n = this.upstream.positions();
+      yield* getInOrder(this.upstream, Math.max(n - this.count, 0), (i) => i + this.count, epoch);
       return;
     }
     let k = 0;

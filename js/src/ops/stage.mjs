@@ -1,5 +1,7 @@
 // Base class of every pipeline stage (source or op). A stage iterates plain
 // records for an epoch; indexable stages also answer get(i, epoch). SPEC.md §4.2.
+// Sources derive from Source, which holds the on-error policy and the skip
+// counts of each epoch's read (SPEC.md §4.6, js/src/core/on_error.mjs).
 //
 // Block fast path (internal, js/src/core/block.mjs): iterateBlocks(epoch)
 // yields the same records stacked into blocks. A pipeline runs on blocks from
@@ -10,6 +12,7 @@
 // called lazily, on the same records, and may return anything.
 import { typeError, rangeError } from '../errors.mjs';
 import { recordAsBlock, recordsOf } from '../core/block.mjs';
+import { SkipLog, checkOnError } from '../core/on_error.mjs';
 
 /** Cardinality of an unbounded pipeline (like tfjs's Dataset.size). */
 export const INFINITE = Infinity;
@@ -35,6 +38,37 @@ export class Stage {
     return null;
   }
 
+  /**
+   * Number of indices get(i) accepts on an indexable stage. It is the
+   * cardinality, except over a source that may drop records while reading
+   * (onError 'skip', SPEC.md §4.6): its listed positions stay indexable for
+   * a global shuffle, but how many records an epoch yields is unknown.
+   */
+  positions() {
+    return this.cardinality();
+  }
+
+  /** true when the source may drop records while reading (SPEC.md §4.2, §4.6); every op passes it on. */
+  get dropsRecords() {
+    return this.upstream ? this.upstream.dropsRecords : false;
+  }
+
+  /**
+   * true when fetching every position of this indexable stage reaches the
+   * source's last position, so that the read counts as finished (SPEC.md §4.6);
+   * only a take() that cuts says no.
+   */
+  readsToEnd() {
+    return this.upstream ? this.upstream.readsToEnd() : true;
+  }
+
+  /** The source of this stage's pipeline. */
+  source() {
+    let s = this;
+    while (s.upstream !== null) s = s.upstream;
+    return s;
+  }
+
   /** Record i of an indexable stage (may return a Promise). */
   get(i, epoch) {
     void i;
@@ -42,9 +76,9 @@ export class Stage {
     throw typeError('SF_ARG', `${this.label()} is not indexable: only a pipeline made of an indexable source and map, global shuffle, take and skip supports get(i)`);
   }
 
-  /** Checks an index against the cardinality of an indexable stage. */
+  /** Checks an index against the positions of an indexable stage. */
   checkIndex(i) {
-    const n = this.cardinality();
+    const n = this.positions();
     if (!(Number.isInteger(i) && i >= 0 && i < n)) {
       throw rangeError('SF_ARG', `get(i): index ${i} is outside [0, ${n}) for ${this.label()}`);
     }
@@ -86,8 +120,7 @@ export class Stage {
 
   /** Default iteration of an indexable stage: records 0..n-1 in order. */
   async *iterate(epoch) {
-    const n = this.cardinality();
-    yield* getInOrder(this, n, (i) => i, epoch);
+    yield* getInOrder(this, this.positions(), (i) => i, epoch);
   }
 }
 
@@ -97,11 +130,27 @@ const AHEAD = 8;
 /**
  * Yields stage.get(index(i), epoch) for i = 0..n-1 in order; with
  * stage.getAhead up to AHEAD calls are in flight. Errors still surface in
- * order: a call that fails early is only seen when its turn comes.
+ * order: a call that fails early is only seen when its turn comes. This is a
+ * read of the source's epoch: a record the source marks skippable (onError
+ * 'skip') is dropped where it falls and counted, and reaching n finishes the
+ * read when the positions reach the source's end (stage.readsToEnd(), SPEC.md §4.6).
  */
 export async function* getInOrder(stage, n, index, epoch) {
+  const read = stage.source().beginRead(epoch);
+  let yielded = 0;
   if (!stage.getAhead) {
-    for (let i = 0; i < n; i++) yield await stage.get(index(i), epoch);
+    for (let i = 0; i < n; i++) {
+      let record;
+      try {
+        record = await stage.get(index(i), epoch);
+      } catch (err) {
+        if (read.drop(err)) continue;
+        throw err;
+      }
+      yielded++;
+      yield record;
+    }
+    if (stage.readsToEnd()) read.finish(yielded);
     return;
   }
   const pending = [];
@@ -115,7 +164,54 @@ export async function* getInOrder(stage, n, index, epoch) {
   };
   for (let i = 0; i < n; i++) {
     while (next < n && pending.length < AHEAD) start();
-    yield await pending.shift();
+    let record;
+    try {
+      record = await pending.shift();
+    } catch (err) {
+      if (read.drop(err)) continue;
+      throw err;
+    }
+    yielded++;
+    yield record;
+  }
+  if (stage.readsToEnd()) read.finish(yielded);
+}
+
+/**
+ * Base of every source: its on-error policy (SPEC.md §4.6) and the skip
+ * bookkeeping behind pipeline.skipped(epoch). Sources without bad records
+ * (range) keep the default 'raise' and still record which epochs were read
+ * to the end.
+ */
+export class Source extends Stage {
+  /**
+   * @param {unknown} onError the user's option ('raise' when undefined)
+   * @param {string} where the factory, for the SF_ARG message, e.g. 'csv'
+   */
+  constructor(onError, where) {
+    super(null);
+    this.onError = checkOnError(onError, where);
+    this.skips = new SkipLog(this.onError, () => this.label());
+  }
+
+  /** A source under 'skip' may drop records while reading (a CSV line, an image that does not decode). */
+  get dropsRecords() {
+    return this.onError === 'skip';
+  }
+
+  /** ", on_error=skip" ending a source's summary label under 'skip' (SPEC.md §4.4), else "". */
+  get policyLabel() {
+    return this.onError === 'skip' ? ', on_error=skip' : '';
+  }
+
+  /** Starts a read of `epoch`; its finish() at the source's end keeps the counts. */
+  beginRead(epoch) {
+    return this.skips.begin(epoch);
+  }
+
+  /** Counts of the last read of `epoch` that reached the end, or null (SPEC.md §4.6). */
+  skipped(epoch) {
+    return this.skips.skipped(epoch);
   }
 }
 
@@ -123,7 +219,7 @@ export async function* getInOrder(stage, n, index, epoch) {
  * A source whose native path is iterateBlocks(): uniform rows, records are
  * unstacked from its blocks (Python twin: core/stage.py BlockStage).
  */
-export class BlockSource extends Stage {
+export class BlockSource extends Source {
   get blockNative() {
     return true;
   }

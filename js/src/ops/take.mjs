@@ -1,5 +1,5 @@
 // take: the first `count` records (-1: all). SPEC.md §4.1.
-import { Stage, INFINITE } from './stage.mjs';
+import { Stage, INFINITE, getInOrder } from './stage.mjs';
 import { checkInt } from '../errors.mjs';
 import { blockLength, recordsOf, sliceBlock } from '../core/block.mjs';
 
@@ -13,8 +13,10 @@ export class TakeStage extends Stage {
     return `take(${this.count})`;
   }
 
+  // Over a source that may drop records while reading (onError 'skip'),
+  // position c is not record c: take counts records as on a stream (SPEC.md §4.2).
   get indexable() {
-    return this.upstream.indexable;
+    return this.upstream.indexable && !this.upstream.dropsRecords;
   }
 
   cardinality() {
@@ -32,13 +34,24 @@ export class TakeStage extends Stage {
     return this.upstream.getAhead;
   }
 
+  /** Takes every position of an indexable upstream: count -1, or at least its length. */
+  takesAll() {
+    return this.count === -1 || (this.indexable && this.count >= this.upstream.positions());
+  }
+
+  // Fetching positions [0, count) of an indexable upstream reads to its end
+  // only when they are all of them (SPEC.md §4.6: the read finishes).
+  readsToEnd() {
+    return this.takesAll() && this.upstream.readsToEnd();
+  }
+
   /** Whole blocks, then a view of the first records of the last one; stops pulling there. */
   async *iterateBlocks(epoch) {
     if (!this.blockNative) {
       yield* super.iterateBlocks(epoch);
       return;
     }
-    if (this.count === -1) {
+    if (this.takesAll()) {
       yield* this.upstream.iterateBlocks(epoch);
       return;
     }
@@ -60,8 +73,13 @@ export class TakeStage extends Stage {
       yield* recordsOf(this.iterateBlocks(epoch));
       return;
     }
-    if (this.count === -1) {
+    if (this.takesAll()) {
       yield* this.upstream.iterate(epoch);
+      return;
+    }
+    if (this.indexable) {
+      // Exactly the positions taken; a read that stops short of the source's end stays unfinished.
+      yield* getInOrder(this, this.positions(), (i) => i, epoch);
       return;
     }
     if (this.count === 0) return;

@@ -3,7 +3,8 @@
 // and, with a split, one u32 index -- the path list is never copied.
 import { readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { Stage } from '../ops/stage.mjs';
+import { Source } from '../ops/stage.mjs';
+import { markSkippable } from '../core/on_error.mjs';
 import { NdArray } from '../core/ndarray.mjs';
 import { plainError, rangeError, typeError, describe, checkInt } from '../errors.mjs';
 import { checkSeed } from '../order/seed.mjs';
@@ -85,7 +86,7 @@ function checkOptions(o) {
   return out;
 }
 
-export class ClassFolderSource extends Stage {
+export class ClassFolderSource extends Source {
   /**
    * @param {string} path root folder
    * @param {object} [options] see classFolder() (subset "training" / "validation" only)
@@ -93,9 +94,9 @@ export class ClassFolderSource extends Stage {
    *   two sources of subset "both", so the tree is listed and split once
    */
   constructor(path, options = {}, shared = {}) {
-    super(null);
-    requirePath(path, 'classFolder', 'folder');
     if (options === null || typeof options !== 'object') throw typeError('SF_ARG', `classFolder(path, options): options must be an object, got ${describe(options)}`);
+    super(options.onError, 'classFolder');
+    requirePath(path, 'classFolder', 'folder');
     const o = checkOptions(options);
     this.path = path;
     this.labelMode = o.labelMode;
@@ -104,8 +105,10 @@ export class ClassFolderSource extends Stage {
     this.scale = o.scale;
     this.fit = o.fit;
     this.subset = o.subset;
-    shared.listing ??= listClassFolder(path, o.classNames, o.extensions);
-    const { classNames, files, labels } = shared.listing;
+    shared.listing ??= listClassFolder(path, o.classNames, o.extensions, this.onError === 'skip');
+    const { classNames, files, labels, skipped } = shared.listing;
+    // Files left out at listing are missing from every epoch of both subsets (SPEC.md §4.6).
+    for (const err of skipped) this.skips.addListing(err);
     if (this.labelMode === 'binary' && classNames.length !== 2) {
       throw rangeError('SF_ARG', `classFolder({labelMode}): "binary" needs exactly 2 classes, found ${classNames.length} (${classNames.map((c) => describe(c)).join(', ')}); use "int" or "categorical", or pass classNames`);
     }
@@ -121,14 +124,21 @@ export class ClassFolderSource extends Stage {
   }
 
   label() {
-    return this.subset === null ? `class_folder(${basename(this.path)})` : `class_folder(${basename(this.path)}, subset=${this.subset})`;
+    const subset = this.subset === null ? '' : `, subset=${this.subset}`;
+    return `class_folder(${basename(this.path)}${subset}${this.policyLabel})`;
   }
 
   get indexable() {
     return true;
   }
 
+  // Under 'skip' a file that does not decode is dropped while reading: the
+  // listed positions stay, the number of records is unknown (SPEC.md §4.2).
   cardinality() {
+    return this.dropsRecords ? null : this.positions();
+  }
+
+  positions() {
     return this.selected === null ? this.files.length : this.selected.length;
   }
 
@@ -153,7 +163,12 @@ export class ClassFolderSource extends Stage {
       throw plainError('SF_FILE_NOT_FOUND', `classFolder: image ${file} cannot be read (${cause.code ?? cause.message}); was it moved while the pipeline ran?`, cause);
     }
     const { decodeImage } = await import('../tfjs/image.mjs');
-    const x = await decodeImage(bytes, { channels: this.channels, imageSize: this.imageSize, scale: this.scale, file, fit: this.fit });
+    let x;
+    try {
+      x = await decodeImage(bytes, { channels: this.channels, imageSize: this.imageSize, scale: this.scale, file, fit: this.fit });
+    } catch (err) {
+      throw this.onError === 'skip' && err.code === 'SF_IMAGE_DECODE' ? markSkippable(err) : err;
+    }
     const label = this.labels[k];
     switch (this.labelMode) {
       case 'none':

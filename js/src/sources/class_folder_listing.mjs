@@ -64,8 +64,10 @@ export function listClasses(root, classNames) {
  * folders are not followed), sorted by full path bytes -- not depth first:
  * 'a' < 'a b' < 'a/z' because ' ' < '/' -- then each folder's files by name.
  * Appends '<class>/<relative path>' to `out`; returns the number appended.
+ * A file with another extension raises SF_LAYOUT, or with `skipped` (onError
+ * 'skip', SPEC.md §4.6) has its error appended there and is left out.
  */
-function walkClass(root, cls, extensions, out) {
+function walkClass(root, cls, extensions, out, skipped) {
   const suffixes = extensions.map((e) => `.${e}`);
   // Pass 1: the folders, relative to the class folder ('' is the class folder itself).
   const folders = [''];
@@ -99,7 +101,10 @@ function walkClass(root, cls, extensions, out) {
       const lower = name.toLowerCase();
       if (!suffixes.some((s) => lower.endsWith(s))) {
         if (name.startsWith('.')) continue;
-        throw plainError('SF_LAYOUT', `classFolder: file ${prefix}${name} in ${root} has none of the extensions ${extensions.join(', ')}; move it out of the class folders or pass extensions`);
+        const err = plainError('SF_LAYOUT', `classFolder: file ${prefix}${name} in ${root} has none of the extensions ${extensions.join(', ')}; move it out of the class folders or pass extensions`);
+        if (skipped === null) throw err;
+        skipped.push(err);
+        continue;
       }
       out.push(prefix + name);
     }
@@ -108,18 +113,22 @@ function walkClass(root, cls, extensions, out) {
 }
 
 /**
- * Lists a class-folder tree (SPEC.md §3.4).
- * @example const { files, labels, classNames } = listClassFolder('flowers', null, ['jpg', 'png']);
+ * Lists a class-folder tree (SPEC.md §3.4). With `skip` (onError 'skip',
+ * SPEC.md §4.6) files with another extension are left out and their errors
+ * returned in `skipped`, in listing order; without, the first one raises.
+ * @example const { files, labels, classNames, skipped } = listClassFolder('flowers', null, ['jpg', 'png'], false);
  * @param {string} root
  * @param {string[]|null} classNames
  * @param {string[]} extensions lower-case extensions without the dot
- * @returns {{classNames: string[], files: string[], labels: Uint16Array|Int32Array}}
+ * @param {boolean} skip
+ * @returns {{classNames: string[], files: string[], labels: Uint16Array|Int32Array, skipped: Error[]}}
  */
-export function listClassFolder(root, classNames, extensions) {
+export function listClassFolder(root, classNames, extensions, skip = false) {
   const classes = listClasses(root, classNames);
   const files = [];
+  const skipped = skip ? [] : null;
   const counts = classes.map((cls) => {
-    const m = walkClass(root, cls, extensions, files);
+    const m = walkClass(root, cls, extensions, files, skipped);
     if (m === 0) {
       throw plainError('SF_LAYOUT', `classFolder: class folder ${join(root, cls)} (class ${describe(cls)}) holds no image files; add images or remove the folder${classNames === null ? '' : ' and the class from classNames'}`);
     }
@@ -131,7 +140,7 @@ export function listClassFolder(root, classNames, extensions) {
     labels.fill(label, pos, pos + m);
     pos += m;
   });
-  return { classNames: classes, files, labels };
+  return { classNames: classes, files, labels, skipped: skipped ?? [] };
 }
 
 /**

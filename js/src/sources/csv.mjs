@@ -82,10 +82,10 @@ export class CsvSource extends BlockSource {
   /**
    * @param {string} path
    * @param {{header?: boolean, features?: (string|number)[]|null, label?: string|number|(string|number)[]|null,
-   *   delimiter?: string, dtype?: string, labelDtype?: string, blockSize?: number}} [options]
+   *   delimiter?: string, dtype?: string, labelDtype?: string, blockSize?: number, onError?: 'raise'|'skip'}} [options]
    */
-  constructor(path, { header = true, features = null, label = null, delimiter = ',', dtype = 'float32', labelDtype = 'float32', blockSize = 4 << 20 } = {}) {
-    super(null);
+  constructor(path, { header = true, features = null, label = null, delimiter = ',', dtype = 'float32', labelDtype = 'float32', blockSize = 4 << 20, onError } = {}) {
+    super(onError, 'csv');
     requirePath(path, 'csv', 'file');
     if (typeof header !== 'boolean') throw typeError('SF_ARG', `csv({header}) must be true or false, got ${describe(header)}`);
     if (typeof delimiter !== 'string' || delimiter.length !== 1 || delimiter.charCodeAt(0) > 127 || delimiter === '\n' || delimiter === '\r') {
@@ -117,7 +117,7 @@ export class CsvSource extends BlockSource {
   }
 
   label() {
-    return `csv(${basename(this.path)})`;
+    return `csv(${basename(this.path)}${this.policyLabel})`;
   }
 
   /** Resolves names/indices to indices; SF_CSV_HEADER on a bad column. */
@@ -147,9 +147,14 @@ export class CsvSource extends BlockSource {
     return { feats, labels, columnNames: names };
   }
 
-  /** One block per region of complete lines read from the file (one read of blockSize bytes). */
-  async *iterateBlocks() {
-    const parser = new BlockParser(this);
+  /**
+   * One block per region of complete lines read from the file (one read of
+   * blockSize bytes). Under onError 'skip' the parser drops and counts bad
+   * lines (SPEC.md §4.6); a block then holds the good lines of its region.
+   */
+  async *iterateBlocks(epoch) {
+    const read = this.beginRead(epoch);
+    const parser = new BlockParser(this, read.skipping ? read : null);
     let lineNo = 0;
     let rows = 0;
     for await (const [buf, start, end, last] of regions(this.path, this.blockSize)) {
@@ -160,7 +165,8 @@ export class CsvSource extends BlockSource {
       if (out.block !== null) yield out.block;
       if (out.error !== null) throw out.error;
     }
-    if (rows === 0) throw rangeError('SF_EMPTY_SOURCE', `csv ${this.path} has no data rows; add rows${this.header ? ' below the header' : ''}`);
+    if (rows === 0 && read.total === 0) throw rangeError('SF_EMPTY_SOURCE', `csv ${this.path} has no data rows; add rows${this.header ? ' below the header' : ''}`);
+    read.finish(rows); // SF_EMPTY_SOURCE with the counts when skips took every line
   }
 
   /**

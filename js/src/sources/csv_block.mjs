@@ -4,13 +4,18 @@
 // line (an empty line, a wrong field count, a word like nan, more than 15
 // significant digits, a bad number) goes to the per-line reference code of
 // csv.mjs (`CsvSource.lineValues`), so values, error codes, messages and line
-// numbers stay those of the plain parser.
+// numbers stay those of the plain parser. Under onError 'skip' a line the
+// reference code rejects is counted and dropped there (SPEC.md §4.6): good
+// lines never leave the fast loop, so a clean file pays nothing for it.
 import { open } from 'node:fs/promises';
 import { NdArray } from '../core/ndarray.mjs';
 import { fastDecimal, fastEnd, parseNumber } from './number.mjs';
 
 const NL = 0x0a;
 const CR = 0x0d;
+
+/** Errors that name one bad data line: onError 'skip' drops the line and counts it (SPEC.md §4.6). */
+const LINE_CODES = new Set(['SF_CSV_EMPTY_LINE', 'SF_CSV_COLUMNS', 'SF_CSV_NUMBER']);
 
 /**
  * Reads a file in blocks of `blockSize` bytes (growing only for a line that
@@ -69,13 +74,17 @@ function fastDelimiter(delim) {
 /**
  * Parses regions of one CSV file into blocks for a CsvSource.
  * @example
- * const p = new BlockParser(source);
+ * const p = new BlockParser(source, null);
  * const { rows, block, error, lineNo } = p.parse(buf, start, end, 0, false);
  */
 export class BlockParser {
-  /** @param {import('./csv.mjs').CsvSource} source */
-  constructor(source) {
+  /**
+   * @param {import('./csv.mjs').CsvSource} source
+   * @param {import('../core/on_error.mjs').EpochRead|null} read where bad lines are counted under 'skip'; null: they raise
+   */
+  constructor(source, read) {
     this.source = source;
+    this.read = read ?? null;
     this.ncols = source.ncols;
     this.delim = source.delimiter;
     this.fast = fastDelimiter(source.delimiter);
@@ -95,7 +104,8 @@ export class BlockParser {
   /**
    * Parses bytes [start, end) (complete lines; `last`: the final line without \n).
    * Line numbers continue from `lineNo`. Returns the rows parsed before any
-   * error, as a block (null when none), and the error to raise after them.
+   * error, as a block (null when none), and the error to raise after them
+   * (never a bad line's when skipping: those are counted and left out).
    * @returns {{rows: number, block: unknown, error: Error|null, lineNo: number}}
    */
   parse(buf, start, end, lineNo, last) {
@@ -138,8 +148,11 @@ export class BlockParser {
         if (y !== null) ys.set(y, rows * nl);
         rows++;
       } catch (e) {
-        error = e;
-        break;
+        if (this.read === null || !LINE_CODES.has(e.code)) {
+          error = e;
+          break;
+        }
+        this.read.skip(e);
       }
       p = last ? end : nlPos + 1;
     }

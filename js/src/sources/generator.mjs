@@ -2,7 +2,7 @@
 // iterator for every epoch; its elements become records. A stream: not
 // indexable, cardinality unknown. Leaf conversion and the element spec live
 // in generator_spec.mjs.
-import { Stage } from '../ops/stage.mjs';
+import { Source } from '../ops/stage.mjs';
 import { functionName } from '../ops/map.mjs';
 import { typeError, describe } from '../errors.mjs';
 import { checkElementSpec, convertElement, inferSpec } from './generator_spec.mjs';
@@ -16,17 +16,17 @@ function iteratorOf(made, name) {
   throw typeError('SF_ARG', `fromGenerator(${name}): fn() must return an iterator (call a generator function: function* () { yield ... } or async function* ...), got ${describe(made)}`);
 }
 
-export class GeneratorSource extends Stage {
+export class GeneratorSource extends Source {
   /**
    * @param {() => Iterator<unknown>|AsyncIterator<unknown>|Iterable<unknown>|AsyncIterable<unknown>} fn
-   * @param {{elementSpec?: object|null, name?: string}} [options]
+   * @param {{elementSpec?: object|null, name?: string, onError?: 'raise'|'skip'}} [options]
    */
   constructor(fn, options = {}) {
-    super(null);
+    if (options === null || typeof options !== 'object') throw typeError('SF_ARG', `fromGenerator(fn, options): options must be an object, got ${describe(options)}`);
+    super(options.onError, 'fromGenerator');
     if (typeof fn !== 'function') {
       throw typeError('SF_ARG', `fromGenerator(fn): fn must be a function that returns a fresh iterator per epoch (e.g. function* () { yield ... }), got ${describe(fn)}`);
     }
-    if (options === null || typeof options !== 'object') throw typeError('SF_ARG', `fromGenerator(fn, options): options must be an object, got ${describe(options)}`);
     const { elementSpec = null, name } = options;
     this.fn = fn;
     this.name = functionName(fn, name);
@@ -34,28 +34,45 @@ export class GeneratorSource extends Stage {
   }
 
   label() {
-    return `generator(${this.name})`;
+    return `generator(${this.name}${this.policyLabel})`;
   }
 
+  /**
+   * The records of one call of fn(). A user generator has no order of its own
+   * to vary by epoch; the epoch only names the read. Under onError 'skip' an
+   * element that does not match the spec (SF_ARG) is dropped and counted;
+   * its tensors are disposed all the same (SPEC.md §3.6, §4.6).
+   */
   async *iterate(epoch) {
-    void epoch; // a user generator has no order of its own to vary by epoch
     const where = `fromGenerator(${this.name})`;
+    const read = this.beginRead(epoch);
     const it = iteratorOf(await this.fn(), this.name);
-    // Without an elementSpec, the first element of each epoch sets it (SPEC.md §3.6).
+    // Without an elementSpec, the first good element of each epoch sets it (SPEC.md §3.6).
     let spec = this.elementSpec;
-    let index = 0;
+    let index = 0; // of the element in the generator's output, skipped ones included
+    let yielded = 0;
     let done = false;
     try {
       for (;;) {
         const step = await it.next();
         if (step.done) {
           done = true;
+          read.finish(yielded);
           return;
         }
-        const record = convertElement(step.value, spec, `${where}: element ${index}`);
+        let record;
+        try {
+          record = convertElement(step.value, spec, `${where}: element ${index}`);
+        } catch (err) {
+          if (!read.skipping || err.code !== 'SF_ARG') throw err;
+          read.skip(err);
+          index++;
+          continue;
+        }
         if (spec === null) spec = inferSpec(record);
-        yield record;
         index++;
+        yielded++;
+        yield record;
       }
     } finally {
       // An early stop (take, an error downstream) closes the user's generator.

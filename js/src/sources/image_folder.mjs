@@ -2,7 +2,8 @@
 import { readdirSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, join, extname } from 'node:path';
-import { Stage } from '../ops/stage.mjs';
+import { Source } from '../ops/stage.mjs';
+import { markSkippable } from '../core/on_error.mjs';
 import { NdArray } from '../core/ndarray.mjs';
 import { compareUtf8 } from '../core/record.mjs';
 import { plainError, rangeError, typeError, describe, checkInt } from '../errors.mjs';
@@ -26,14 +27,14 @@ function compilePattern(pattern) {
   return re;
 }
 
-export class ImageFolderSource extends Stage {
+export class ImageFolderSource extends Source {
   /**
    * @param {string} path folder
    * @param {{pattern?: string, classes?: string[]|null, labelMode?: 'int'|'categorical'|'none', channels?: number,
-   *   imageSize?: [number, number]|null, scale?: boolean, extensions?: string[]}} [options]
+   *   imageSize?: [number, number]|null, scale?: boolean, extensions?: string[], onError?: 'raise'|'skip'}} [options]
    */
-  constructor(path, { pattern = '^([^_]+)_', classes = null, labelMode = 'int', channels = 3, imageSize = null, scale = false, extensions = DEFAULT_EXTENSIONS } = {}) {
-    super(null);
+  constructor(path, { pattern = '^([^_]+)_', classes = null, labelMode = 'int', channels = 3, imageSize = null, scale = false, extensions = DEFAULT_EXTENSIONS, onError } = {}) {
+    super(onError, 'imageFolder');
     requirePath(path, 'imageFolder', 'folder');
     if (typeof pattern !== 'string') throw typeError('SF_ARG', `imageFolder({pattern}) must be a string, got ${describe(pattern)}`);
     if (!LABEL_MODES.includes(labelMode)) throw rangeError('SF_ARG', `imageFolder({labelMode}) must be one of ${LABEL_MODES.join(', ')}, got ${describe(labelMode)}`);
@@ -68,40 +69,60 @@ export class ImageFolderSource extends Stage {
     if (this.files.length === 0) {
       throw rangeError('SF_EMPTY_SOURCE', `imageFolder: folder ${path} holds no files with extensions ${[...allowed].join(', ')}; check the path or pass extensions`);
     }
-    const found = this.files.map((name) => {
+    // Names, then classes, are checked when listing: under onError 'skip' a
+    // bad file is dropped here and counted in every epoch (SPEC.md §4.6).
+    const listed = this.files.length;
+    const named = [];
+    for (const name of this.files) {
       const m = re.exec(name);
-      if (m === null || m[1] === undefined) {
-        throw rangeError('SF_IMAGE_LABEL', `imageFolder: file ${name} in ${path} does not match pattern ${describe(pattern)}; rename it or change pattern`);
-      }
-      return m[1];
-    });
+      if (m !== null && m[1] !== undefined) named.push([name, m[1]]);
+      else this.listingError(rangeError('SF_IMAGE_LABEL', `imageFolder: file ${name} in ${path} does not match pattern ${describe(pattern)}; rename it or change pattern`));
+    }
     if (classes !== null && classes !== undefined) {
       if (!Array.isArray(classes) || !classes.every((c) => typeof c === 'string')) {
         throw typeError('SF_ARG', `imageFolder({classes}) must be a list of strings, got ${describe(classes)}`);
       }
       this.classes = classes.slice();
     } else {
-      this.classes = [...new Set(found)].sort(compareUtf8);
+      this.classes = [...new Set(named.map(([, c]) => c))].sort(compareUtf8);
     }
     const position = new Map(this.classes.map((c, k) => [c, k]));
-    this.labels = found.map((c, k) => {
+    this.files = [];
+    const labels = [];
+    for (const [name, c] of named) {
       const label = position.get(c);
-      if (label === undefined) {
-        throw rangeError('SF_IMAGE_LABEL', `imageFolder: file ${this.files[k]} in ${path} has class ${describe(c)}, which is not in classes [${this.classes.map((x) => describe(x)).join(', ')}]; add it or remove the file`);
+      if (label !== undefined) {
+        this.files.push(name);
+        labels.push(label);
+      } else {
+        this.listingError(rangeError('SF_IMAGE_LABEL', `imageFolder: file ${name} in ${path} has class ${describe(c)}, which is not in classes [${this.classes.map((x) => describe(x)).join(', ')}]; add it or remove the file`));
       }
-      return label;
-    });
+    }
+    this.labels = labels;
+    if (this.files.length === 0) throw this.skips.emptyAtListing(`all ${listed} image files of folder ${path} were skipped`);
+  }
+
+  /** A listed file that is not a record: raised, or dropped and counted under 'skip'. */
+  listingError(err) {
+    if (this.onError !== 'skip') throw err;
+    this.skips.addListing(err);
   }
 
   label() {
-    return `image_folder(${basename(this.path)})`;
+    return `image_folder(${basename(this.path)}${this.policyLabel})`;
   }
 
   get indexable() {
     return true;
   }
 
+  // Under 'skip' a file that does not decode is dropped while reading: the
+  // listed positions stay, the number of records is unknown (SPEC.md §4.2).
   cardinality() {
+    return this.dropsRecords ? null : this.files.length;
+  }
+
+  positions() {
     return this.files.length;
   }
 
@@ -121,7 +142,12 @@ export class ImageFolderSource extends Stage {
       throw plainError('SF_FILE_NOT_FOUND', `imageFolder: image ${file} cannot be read (${cause.code ?? cause.message}); was it moved while the pipeline ran?`, cause);
     }
     const { decodeImage } = await import('../tfjs/image.mjs');
-    const x = await decodeImage(bytes, { channels: this.channels, imageSize: this.imageSize, scale: this.scale, file });
+    let x;
+    try {
+      x = await decodeImage(bytes, { channels: this.channels, imageSize: this.imageSize, scale: this.scale, file });
+    } catch (err) {
+      throw this.onError === 'skip' && err.code === 'SF_IMAGE_DECODE' ? markSkippable(err) : err;
+    }
     if (this.labelMode === 'none') return x;
     const label = this.labels[i];
     if (this.labelMode === 'int') return [x, new NdArray('int32', [], Int32Array.of(label))];

@@ -8,13 +8,18 @@ import { GeneratorSource } from './generator.mjs';
 import { PairedFoldersSource } from './paired_folders.mjs';
 import { checkKeys } from '../errors.mjs';
 
+// Every source but fromRange takes onError: 'raise' (default) or 'skip', which
+// drops bad records, counts them (pipeline.skipped(epoch)) and reports them
+// with process.emitWarning (SPEC.md §4.6).
+
 /**
  * A CSV file as a stream of records (SPEC.md §3.1).
  * @example
  * const p = csv('xy.csv', { features: ['x'], label: 'y' }).batch(250);
+ * const messy = csv('messy.csv', { label: 'y', onError: 'skip' }); // csv(messy.csv, on_error=skip)
  */
 export function csv(path, options = {}) {
-  checkKeys(options, ['header', 'features', 'label', 'delimiter', 'dtype', 'labelDtype', 'blockSize'], 'csv');
+  checkKeys(options, ['header', 'features', 'label', 'delimiter', 'dtype', 'labelDtype', 'blockSize', 'onError'], 'csv');
   return new Pipeline(new CsvSource(path, options));
 }
 
@@ -24,7 +29,7 @@ export function csv(path, options = {}) {
  * const p = imageFolder('photos', { imageSize: [64, 64], scale: true }).shuffle({ seed: 1 }).batch(32);
  */
 export function imageFolder(path, options = {}) {
-  checkKeys(options, ['pattern', 'classes', 'labelMode', 'channels', 'imageSize', 'scale', 'extensions'], 'imageFolder');
+  checkKeys(options, ['pattern', 'classes', 'labelMode', 'channels', 'imageSize', 'scale', 'extensions', 'onError'], 'imageFolder');
   return new Pipeline(new ImageFolderSource(path, options));
 }
 
@@ -37,7 +42,7 @@ export function imageFolder(path, options = {}) {
  */
 export function classFolder(path, options = {}) {
   checkKeys(options, ['classNames', 'labelMode', 'colorMode', 'imageSize', 'cropToAspectRatio', 'padToAspectRatio', 'scale',
-    'validationSplit', 'subset', 'seed', 'splitMode', 'extensions'], 'classFolder');
+    'validationSplit', 'subset', 'seed', 'splitMode', 'extensions', 'onError'], 'classFolder');
   if (options !== null && typeof options === 'object' && options.subset === 'both') {
     const shared = {};
     const training = new ClassFolderSource(path, { ...options, subset: 'training' }, shared);
@@ -67,19 +72,20 @@ export function fromRange(n) {
  *   .shuffle({ bufferSize: 100, seed: 1 }).batch(10); // generator(rows) -> shuffle(buffer=100, seed=1) -> batch(10)
  */
 export function fromGenerator(fn, options = {}) {
-  checkKeys(options, ['elementSpec', 'name'], 'fromGenerator');
+  checkKeys(options, ['elementSpec', 'name', 'onError'], 'fromGenerator');
   return new Pipeline(new GeneratorSource(fn, options));
 }
 
 /**
  * Paired images matched by file name (SPEC.md §3.5): root/<input>/<stem>.<ext>
  * for each input folder and root/<label>/<stem>.<ext> masks. Records are
- * [[x1, x2, ...], y] (y: uint8 [h, w, 1]); with label: null, [x1, x2, ...].
+ * [[x1, x2, ...], y] (y: uint8 [h, w, 1]); with label: null, [[x1, x2, ...]]
+ * (a one-element tuple holding the inputs, never read as (x, y)).
  * @example
  * const p = pairedFolders('levir', { imageSize: [256, 256], scale: true }).shuffle({ seed: 1 }).batch(8);
  * const ds = await p.toTfData(); // {xs: [x1, x2], ys} per batch: fits a two-input tf.model
  */
 export function pairedFolders(path, options = {}) {
-  checkKeys(options, ['inputs', 'label', 'channels', 'imageSize', 'scale', 'extensions'], 'pairedFolders');
+  checkKeys(options, ['inputs', 'label', 'channels', 'imageSize', 'scale', 'extensions', 'onError'], 'pairedFolders');
   return new Pipeline(new PairedFoldersSource(path, options));
 }

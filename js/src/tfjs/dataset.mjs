@@ -17,7 +17,11 @@ export function leafToTensor(tf, leaf) {
   return tf.tensor(values, leaf.shape, dtype);
 }
 
-/** A record tree as tensors; an (x, y) pair becomes {xs, ys} for fitDataset. */
+/**
+ * A record tree as tensors; an (x, y) pair becomes {xs, ys} for fitDataset,
+ * and a one-element tuple (x,) becomes {xs}: inputs only, as Keras reads it
+ * (SPEC.md §3.5: unlabelled paired folders).
+ */
 export function recordToTensors(tf, record) {
   const convert = (node) => {
     if (node instanceof NdArray) return leafToTensor(tf, node);
@@ -27,6 +31,7 @@ export function recordToTensors(tf, record) {
     return out;
   };
   if (Array.isArray(record) && record.length === 2) return { xs: convert(record[0]), ys: convert(record[1]) };
+  if (Array.isArray(record) && record.length === 1) return { xs: convert(record[0]) };
   return convert(record);
 }
 

@@ -5,10 +5,15 @@ import { buildModel, makeLoss, makeOptimizer, weightsDigest } from './model.mjs'
 import { pipelineFromSpec } from '../spec.mjs';
 import { checkInt, typeError } from '../errors.mjs';
 
-/** "epoch 1/3  loss 0.123456  1000 samples  12.3 s  81 samples/s" (SPEC.md §8). */
+/**
+ * "epoch 1/3  loss 0.123456  1000 samples  12.3 s  81 samples/s" (SPEC.md §8),
+ * ending in "  skipped 3" when the source skipped records that epoch (SPEC.md §4.6).
+ */
 export function epochLine(e, total) {
   const rate = e.seconds > 0 ? Math.round(e.samples / e.seconds) : 0;
-  return `epoch ${e.epoch}/${total}  loss ${e.loss.toFixed(6)}  ${e.samples} samples  ${e.seconds.toFixed(1)} s  ${rate} samples/s`;
+  const skipped = Object.values(e.skipped ?? {}).reduce((a, b) => a + b, 0);
+  const tail = skipped > 0 ? `  skipped ${skipped}` : '';
+  return `epoch ${e.epoch}/${total}  loss ${e.loss.toFixed(6)}  ${e.samples} samples  ${e.seconds.toFixed(1)} s  ${rate} samples/s${tail}`;
 }
 
 /**
@@ -60,7 +65,11 @@ export async function trainSpec(spec, { epochs, baseDir, onEpoch, log } = {}) {
         samples += logs.size;
       },
       onEpochEnd: async (epoch) => {
-        const entry = { epoch: epoch + 1, loss: samples > 0 ? sum / samples : NaN, samples, seconds: (performance.now() - started) / 1000 };
+        // Fit epoch k read pipeline epoch k (toTfData); null when it stopped before the source's end.
+        const entry = {
+          epoch: epoch + 1, loss: samples > 0 ? sum / samples : NaN, samples, seconds: (performance.now() - started) / 1000,
+          skipped: pipeline.skipped(epoch),
+        };
         history.epochs.push(entry);
         if (onEpoch) onEpoch(entry, total);
       },
