@@ -19,6 +19,7 @@ from .sources.class_folder import class_folder
 from .sources.csv import csv
 from .sources.generator import from_generator
 from .sources.image_folder import image_folder
+from .sources.packed import packed
 from .sources.paired_folders import paired_folders
 from .sources.range import from_range
 from .spec import load_spec, pipeline_from_spec
@@ -28,6 +29,7 @@ __all__ = [
     "image_folder",
     "class_folder",
     "paired_folders",
+    "packed",
     "from_generator",
     "from_range",
     "Pipeline",

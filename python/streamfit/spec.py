@@ -87,10 +87,13 @@ def load_spec(path: str | os.PathLike[str]) -> dict[str, Any]:
         if hasattr(exc, "code") and hasattr(exc, "detail"):
             exc.args = (f"[{exc.code}] {path}: {exc.detail}",)  # name the file too
         raise
+    folder = os.path.dirname(os.path.abspath(path))
     resolved = dict(spec, source=dict(spec["source"]))
     if "path" in resolved["source"]:
-        resolved["source"]["path"] = os.path.join(os.path.dirname(os.path.abspath(path)),
-                                                  resolved["source"]["path"])
+        resolved["source"]["path"] = os.path.join(folder, resolved["source"]["path"])
+    if "ops" in resolved:  # a cache folder is relative to the spec file too (SPEC §4.7)
+        resolved["ops"] = [dict(op, path=os.path.join(folder, op["path"])) if op.get("op") == "cache" else op
+                           for op in resolved["ops"]]
     return resolved
 
 
@@ -113,6 +116,10 @@ def _source(src: dict[str, Any], base_dir: str) -> Pipeline:
             raise_error("SF_SPEC", "spec: source.subset \"both\" is not allowed in a spec: a spec describes one "
                         "pipeline; use \"training\" or \"validation\" (one spec each)")
         return class_folder(**args)  # type: ignore[return-value]
+    if src["type"] == "packed":
+        from .sources.packed import packed
+
+        return packed(**args)
     if src["type"] == "paired_folders":
         from .sources.paired_folders import paired_folders
 
@@ -122,9 +129,28 @@ def _source(src: dict[str, Any], base_dir: str) -> Pipeline:
     return from_range(args["n"])
 
 
-def _op(pipe: Pipeline, op: dict[str, Any]) -> Pipeline:
+def packed_part(spec: dict[str, Any], ops: list[dict[str, Any]], base_dir: str) -> dict[str, Any]:
+    """The spec part that goes into a ``pack_key`` (SPEC §9.1): the source, its ``path`` made
+    absolute, and ``ops``.
+
+    Example::
+
+        packed_part({"source": {"type": "csv", "path": "xy.csv"}}, [], "/data")
+        # {"source": {"type": "csv", "path": "/data/xy.csv"}, "ops": []}
+    """
+    source = dict(spec["source"])
+    if "path" in source:
+        source["path"] = os.path.abspath(os.path.join(base_dir, source["path"]))
+    return {"source": source, "ops": [dict(op) for op in ops]}
+
+
+def _op(pipe: Pipeline, op: dict[str, Any], part: dict[str, Any]) -> Pipeline:
     name = op["op"]
     args = {k: v for k, v in op.items() if k != "op"}
+    if name == "cache":
+        from .ops.cache import Cache
+
+        return Pipeline(Cache(pipe.stages[-1], args["path"], spec=part))
     if name == "map":
         fn = args.pop("fn")
         return pipe.map(builtins.MAPS[fn](**args), name=fn)
@@ -145,7 +171,11 @@ def pipeline_from_spec(spec: dict[str, Any], base_dir: str | os.PathLike[str] = 
         pipe.summary()   # "range(10) -> batch(4)"
     """
     validate_spec(spec)
-    pipe = _source(spec["source"], os.fspath(base_dir))
-    for op in spec.get("ops", []):
-        pipe = _op(pipe, op)
+    base = os.fspath(base_dir)
+    pipe = _source(spec["source"], base)
+    ops = spec.get("ops", [])
+    for k, op in enumerate(ops):
+        if op["op"] == "cache":
+            op = dict(op, path=os.path.join(base, op["path"]))
+        pipe = _op(pipe, op, packed_part(spec, ops[:k], base) if op["op"] == "cache" else {})
     return pipe

@@ -66,6 +66,7 @@ SOURCES: dict[str, Schema] = {
         "image_size": (_opt(_list_of(_num)), False, "[height, width] or null"),
         "scale": (_bool, False, "true or false"),
         "extensions": (_opt(_list_of(_str)), False, "a list of strings"),
+        "decode": (_bool, False, "true or false"),
     },
     "class_folder": {
         "path": (_str, True, "a string"), "on_error": _ON_ERROR,
@@ -79,6 +80,7 @@ SOURCES: dict[str, Schema] = {
         "subset": (_opt(_str), False, "\"training\", \"validation\" or null"),
         "seed": (_any, False, "a seed"), "split_mode": (_str, False, "a string"),
         "extensions": (_opt(_list_of(_str)), False, "a list of strings"),
+        "decode": (_bool, False, "true or false"),
     },
     "paired_folders": {
         "path": (_str, True, "a string"), "on_error": _ON_ERROR,
@@ -90,6 +92,11 @@ SOURCES: dict[str, Schema] = {
         "extensions": (_opt(_list_of(_str)), False, "a list of strings"),
     },
     "range": {"n": (_num, True, "a number")},
+    "packed": {
+        "path": (_str, True, "a string"), "order": (_str, False, "\"sequential\", \"global\" or \"shards\""),
+        "seed": (_any, False, "a seed"), "window": (_num, False, "a number"),
+        "verify": (_bool, False, "true or false"), "prefetch_bytes": (_num, False, "a number"),
+    },
 }
 
 OPS: dict[str, Schema] = {
@@ -102,6 +109,7 @@ OPS: dict[str, Schema] = {
     "skip": {"count": (_num, True, "a number")},
     "repeat": {"count": (_opt(_num), False, "a number or null")},
     "prefetch": {"buffer_size": (_num, False, "a number")},
+    "cache": {"path": (_str, True, "a string")},
 }
 
 MAP_ARGS: dict[str, Schema] = {
@@ -110,6 +118,9 @@ MAP_ARGS: dict[str, Schema] = {
                   "std": (lambda v: _num(v) or _list_of(_num)(v), True, "a number or a list of numbers")},
     "one_hot": {"depth": (_num, True, "a number")},
     "cast": {"dtype": (_str, True, "a string")},
+    "decode_image": {"channels": (_num, False, "a number"),
+                     "image_size": (_opt(_list_of(_num)), False, "[height, width] or null"),
+                     "scale": (_bool, False, "true or false")},
 }
 FILTER_ARGS: dict[str, Schema] = {
     "label_in": {"values": (_list_of(_num), True, "a list of numbers")},

@@ -82,6 +82,35 @@ class Pipeline:
 
         return Pipeline(Prefetch(self._stage, buffer_size))
 
+    def cache(self, path: str, key: str | None = None) -> "Pipeline":
+        """Pack the records before it into ``path`` on first use, then read them from there (SPEC §4.7).
+
+        Example::
+
+            pipe = image_folder("flowers", image_size=[64, 64]).cache("flowers_cache").shuffle(seed=1).batch(32)
+        """
+        from ..ops.cache import Cache
+
+        return Pipeline(Cache(self._stage, path, key=key))
+
+    # -- writing ------------------------------------------------------------
+    def pack(self, out_dir: str, shard_bytes: int = 128 * 2**20, variable: Any = (), key: str | None = None,
+             progress: Any = True) -> dict[str, Any]:
+        """Write epoch 0's records as a pack (SPEC §9): resumable, a no-op when already packed.
+
+        ``variable`` names 1-d fields whose length may change per record (e.g. ``["0"]`` for file
+        bytes); ``key`` identifies an API pipeline in ``pack_key``; ``progress`` (stderr) may be
+        ``False`` or a text stream. Returns the pack's ``index.json`` content.
+
+        Example::
+
+            image_folder("flowers", decode=False).pack("flowers_pack", variable=["0"])
+            packed("flowers_pack", order="global", seed=1).map(decode_image(image_size=[64, 64])).batch(32)
+        """
+        from ..pack.writer import pack_stage
+
+        return pack_stage(self._stage, out_dir, shard_bytes, variable, key, progress)
+
     # -- reading ----------------------------------------------------------
     def iterate(self, epoch: int = 0) -> Iterator[Any]:
         """Records (or batches) of ``epoch`` (SPEC §1.7).

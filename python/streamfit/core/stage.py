@@ -51,6 +51,9 @@ class Stage:
     upstream: "Stage | None" = None
     skips: SkipLog | None = None
     """A source's skip counts (SPEC §4.6); ``None`` on ops."""
+    free_shapes = False
+    """True on a source whose records' shapes vary in ways no option fixes (undecoded file
+    bytes, a pack's variable fields): adapters then leave every dimension unknown."""
 
     def label(self) -> str:
         """This stage's part of the summary, e.g. ``batch(32)`` (SPEC §4.4)."""
@@ -72,17 +75,31 @@ class Stage:
         the read and finishes it when every position was fetched (SPEC §4.6).
         """
         if self.indexable:
-            read = self.source_read(epoch)
-            n = self.length()
-            for lo in range(0, n, INDEX_CHUNK):
-                for block in self.get_many(range(lo, min(n, lo + INDEX_CHUNK)), epoch, read):
-                    if read is not None:
-                        read.kept += blk.rows(block)
-                    yield block
-            if read is not None and self.reads_to_end():
-                read.finish()
+            yield from self.indexed_blocks(epoch)
             return
         yield from blk.group(self.iterate(epoch))
+
+    def indexed_blocks(self, epoch: int, start: int = 0) -> Iterator[Any]:
+        """Blocks of positions ``start..length()-1`` of an indexable stage, fetched ``INDEX_CHUNK``
+        at a time, as one read of the source (``start > 0``: a resumed pack, SPEC §9.1, whose
+        earlier positions count as read)."""
+        read = self.source_read(epoch)
+        if read is not None:
+            read.kept += start
+        n = self.length()
+        chunk = self.index_chunk()
+        for lo in range(start, n, chunk):
+            for block in self.get_many(range(lo, min(n, lo + chunk)), epoch, read):
+                if read is not None:
+                    read.kept += blk.rows(block)
+                yield block
+        if read is not None and self.reads_to_end():
+            read.finish()
+
+    def index_chunk(self) -> int:
+        """Positions fetched per ``get_many`` when this indexable stage is walked in blocks: the
+        source's choice (a ``packed`` source sizes it by its record bytes), else ``INDEX_CHUNK``."""
+        return self.upstream.index_chunk() if self.upstream is not None else INDEX_CHUNK
 
     def get_many(self, indices: Sequence[int], epoch: int, read: Read | None = None) -> Iterator[Any]:
         """Blocks holding records ``indices`` (valid, in order) of an indexable stage.
@@ -93,9 +110,11 @@ class Stage:
         yield from blk.group(self.get(int(i), epoch) for i in indices)
 
     def source_read(self, epoch: int) -> Read | None:
-        """A new read of ``epoch`` on this pipeline's source, or ``None`` for a source without a log."""
-        log = self.chain()[0].skips
-        return None if log is None else log.begin(epoch)
+        """A new read of ``epoch`` on this pipeline's source, or ``None`` for a source without a log
+        (or behind a ``cache``, which reads its pack)."""
+        if self.upstream is not None:
+            return self.upstream.source_read(epoch)
+        return None if self.skips is None else self.skips.begin(epoch)
 
     @property
     def may_drop(self) -> bool:

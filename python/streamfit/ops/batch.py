@@ -1,8 +1,8 @@
 """``batch``: stack consecutive records along a new axis 0 (SPEC §2.2).
 
 Batches are cut out of upstream blocks (``core/block.py``): a block already
-holds its records stacked, so a batch is a slice of one block or the
-concatenation of a few, never a per-record stack. ``iterate_blocks`` yields
+holds its records stacked, so a batch is a slice of one block or, when it
+straddles blocks, the concatenation of its pieces, never a per-record stack. ``iterate_blocks`` yields
 blocks *of batches* (leaves ``[k, batch_size, ...]``, a reshape of the
 concatenated rows, so no copy), which is what ``prefetch`` queues and what the
 Keras adapter feeds to TensorFlow k batches at a time. A short final batch has
@@ -42,35 +42,34 @@ class Batch(BlockStage):
         return f"batch({self.batch_size}{extra})"
 
     def iterate_blocks(self, epoch: int) -> Iterator[Any]:
-        """Blocks of whole batches, in order; the short last batch alone."""
+        """Blocks of whole batches, in order; the short last batch alone.
+
+        The batches inside an upstream block are a reshape of it (no copy); only a batch
+        that straddles two blocks is copied together from its pieces.
+        """
         size = self.batch_size
-        pending: list[Any] = []  # blocks of one signature whose rows start a batch
-        sig: Any = None
+        pending: list[Any] = []  # pieces (views) that start the next batch, fewer than `size` rows
         have = 0
-        mismatch = False  # a pending block differs from the first: the batch must fail
         for block in self.upstream.iterate_blocks(epoch):
             n = blk.rows(block)
-            s = blk.signature(block, 1)
-            if pending and s != sig:
-                mismatch = True
-            if not pending:
-                sig = s
-            pending.append(block)
-            have += n
-            if have < size:
-                continue
-            if mismatch:
-                _fail(pending, size)
-            merged = blk.concat(pending)
-            full = have // size
-            yield blk.apply(lambda a: a[:full * size].reshape((full, size) + a.shape[1:]), merged)
-            rest = have - full * size
-            pending = [blk.cut(merged, full * size, have)] if rest else []
-            have = rest
+            pos = 0
+            if pending:
+                pos = min(n, size - have)
+                pending.append(block if pos == n else blk.cut(block, 0, pos))
+                have += pos
+                if have < size:
+                    continue
+                yield _joined(pending, size)
+                pending, have = [], 0
+            full = (n - pos) // size
+            if full:
+                lo = pos
+                yield blk.apply(lambda a: a[lo:lo + full * size].reshape((full, size) + a.shape[1:]), block)
+            rest = pos + full * size
+            if rest < n:
+                pending, have = [blk.cut(block, rest, n)], n - rest
         if pending and not self.drop_remainder:
-            if mismatch:
-                _fail(pending, have)
-            yield blk.apply(lambda a: a[None], blk.concat(pending))
+            yield _joined(pending, have)
 
     def cardinality(self) -> Cardinality:
         n = self.upstream.cardinality()
@@ -80,13 +79,20 @@ class Batch(BlockStage):
         return q + (1 if r and not self.drop_remainder else 0)
 
 
+def _joined(pieces: list[Any], count: int) -> Any:
+    """One batch (a block of one) from the pieces holding its ``count`` records; pieces that
+    differ in dtype or shape fail as the record path does."""
+    sig = blk.signature(pieces[0], 1)
+    if any(blk.signature(p, 1) != sig for p in pieces[1:]):
+        _fail(pieces, count)
+    return blk.apply(lambda a: a[None], blk.concat(pieces))
+
+
 def _fail(pending: list[Any], size: int) -> None:
     """Raise the record path's ``SF_BATCH_SHAPE`` error for the batch starting at ``pending``.
 
-    Rows before the first differing block form whole batches only if there are
-    ``size`` of them; those batches were already yielded by the caller, which
-    only calls this when the current batch is complete. Stacking the batch's
-    records gives exactly the record path's message.
+    ``pending`` holds exactly the batch's pieces; stacking its records gives
+    exactly the record path's message.
     """
     records: list[Any] = []
     for block in pending:

@@ -51,8 +51,12 @@ def _fits(a: np.ndarray, v: np.ndarray, fn_name: str, lead: int) -> None:
 LeafFn = Callable[[np.ndarray, int], np.ndarray]
 
 
-def _on_part(fn_name: str, on: str) -> Callable[[LeafFn], Callable[[Record], Record]]:
-    """Apply a leaf function to every leaf of ``x`` (or ``y``) of a pair, or of a bare record."""
+def _on_part(fn_name: str, on: str, per_record: bool = False) -> Callable[[LeafFn], Callable[[Record], Record]]:
+    """Apply a leaf function to every leaf of ``x`` (or ``y``) of a pair, or of a bare record.
+
+    ``per_record``: the function has no block version (its records change shape one by one)
+    and may run on the thread pool (``parallel``), because its work releases the GIL.
+    """
     if on not in ("x", "y"):
         raise_error("SF_ARG", f"map({fn_name}): on must be \"x\" or \"y\", got {on!r}")
 
@@ -73,7 +77,10 @@ def _on_part(fn_name: str, on: str) -> Callable[[LeafFn], Callable[[Record], Rec
             return run(record, 0)
 
         apply.__name__ = fn_name
-        apply.block = lambda block: run(block, 1)  # type: ignore[attr-defined]
+        if per_record:
+            apply.parallel = True  # type: ignore[attr-defined]
+        else:
+            apply.block = lambda block: run(block, 1)  # type: ignore[attr-defined]
         return apply
 
     return wrap
@@ -165,6 +172,48 @@ def cast(dtype: str, on: str = "x") -> Callable[[Record], Record]:
     return _on_part("cast", on)(leaf)
 
 
+def decode_image(channels: int = 3, image_size: list[int] | None = None, scale: bool = False,
+                 on: str = "x") -> Callable[[Record], Record]:
+    """Encoded image bytes (a ``uint8 [n]`` leaf) to the pixels SPEC §3.2 gives for that file
+    with these options (SPEC §4.3 ``decode_image``); undecodable bytes are ``SF_IMAGE_DECODE``.
+
+    Example::
+
+        packed("flowers_pack").map(decode_image(image_size=[64, 64], scale=True)).batch(32)
+    """
+    ch = as_int(channels, "decode_image channels", 0, 4)
+    if ch == 2:
+        raise_error("SF_ARG", "map(decode_image) channels must be 0, 1, 3 or 4, got 2")
+    size = None
+    if image_size is not None:
+        if not isinstance(image_size, (list, tuple)) or len(image_size) != 2:
+            raise_error("SF_ARG", f"map(decode_image) image_size must be [height, width], got {image_size!r}")
+        size = (as_int(image_size[0], "image_size height", 1), as_int(image_size[1], "image_size width", 1))
+    if not isinstance(scale, bool):
+        raise_error("SF_ARG", f"map(decode_image) scale must be true or false, got {scale!r}", kind="type")
+
+    def leaf(a: np.ndarray, lead: int) -> np.ndarray:
+        from ..tf import image
+
+        if a.dtype != np.uint8 or a.ndim != 1:
+            raise_error("SF_ARG", f"map(decode_image) needs a uint8 [n] leaf of encoded image bytes, got "
+                        f"{a.dtype.name} {list(a.shape)}; read the files with decode=false, or pack them so")
+        try:
+            x = image.decode(a.tobytes(), ch)
+        except Exception as exc:  # noqa: BLE001 - TensorFlow's own error types; SF_DEPENDENCY passes
+            if getattr(exc, "code", None) == "SF_DEPENDENCY":
+                raise
+            text = str(exc).strip()
+            raise_error("SF_IMAGE_DECODE", f"map(decode_image): cannot decode a record of {a.size} bytes with "
+                        f"channels={ch} ({text.splitlines()[0] if text else type(exc).__name__}); check that the "
+                        "field holds a whole image file (a map is not a source: on_error does not skip it)")
+        if size is not None:
+            x = image.resize(x, *size)
+        return x.astype(np.float32) / np.float32(255) if scale else x
+
+    return _on_part("decode_image", on, per_record=True)(leaf)
+
+
 def label_in(values: list[Any]) -> Callable[[Record], bool]:
     """Keep records whose scalar label ``y`` is one of ``values`` (SPEC §4.3).
 
@@ -225,6 +274,6 @@ def finite() -> Callable[[Record], bool]:
 
 
 MAPS: dict[str, Callable[..., Callable[[Record], Record]]] = {
-    "divide": divide, "normalize": normalize, "one_hot": one_hot, "cast": cast,
+    "divide": divide, "normalize": normalize, "one_hot": one_hot, "cast": cast, "decode_image": decode_image,
 }
 FILTERS: dict[str, Callable[..., Callable[[Record], bool]]] = {"label_in": label_in, "finite": finite}

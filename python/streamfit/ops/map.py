@@ -2,15 +2,18 @@
 
 A built-in (``ops/builtins.py``) carries a ``block`` version and is applied to
 whole blocks; a user function is called once per record, and its results are
-regrouped into blocks for the stages below.
+regrouped into blocks for the stages below. A built-in marked ``parallel``
+(``decode_image``: TensorFlow kernels that release the GIL) runs record by
+record on the thread pool (``core/parallel.py``), results in order.
 """
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from ..core import block as blk
 from ..core.on_error import Read
+from ..core.parallel import ordered_map
 from ..core.stage import Cardinality, Stage
 
 
@@ -48,6 +51,7 @@ class Map(Stage):
         self.upstream = upstream
         self.fn = fn
         self.block_fn = getattr(fn, "block", None)
+        self.parallel = getattr(fn, "parallel", False) is True
         self.name = function_name(fn, name)
 
     def label(self) -> str:
@@ -58,13 +62,20 @@ class Map(Stage):
             for block in self.iterate_blocks(epoch):
                 yield from blk.unstack(block)
             return
+        yield from self._records(self.upstream.iterate(epoch))
+
+    def _records(self, records: Iterable[Any]) -> Iterator[Any]:
+        """``fn`` on each record, in order (on the thread pool when the function is ``parallel``)."""
+        if self.parallel:
+            yield from ordered_map(self.fn, records)
+            return
         fn = self.fn
-        for record in self.upstream.iterate(epoch):
+        for record in records:
             yield fn(record)
 
     def iterate_blocks(self, epoch: int) -> Iterator[Any]:
         if self.block_fn is None:
-            yield from blk.group(self.fn(r) for r in self.upstream.iterate(epoch))
+            yield from blk.group(self._records(self.upstream.iterate(epoch)))
             return
         for block in self.upstream.iterate_blocks(epoch):
             yield from per_block(self.block_fn, self.fn, block)
@@ -74,7 +85,7 @@ class Map(Stage):
             if self.block_fn is not None:
                 yield from per_block(self.block_fn, self.fn, block)
             else:
-                yield from blk.group(self.fn(r) for r in blk.unstack(block))
+                yield from blk.group(self._records(blk.unstack(block)))
 
     def cardinality(self) -> Cardinality:
         return self.upstream.cardinality()

@@ -12,6 +12,7 @@ TAG_PERM = 0x7065726D  # "perm"
 TAG_SHUF = 0x73687566  # "shuf"
 TAG_INIT = 0x696E6974  # "init"
 TAG_SPLT = 0x73706C74  # "splt"
+TAG_SHRD = 0x73687264  # "shrd"
 
 _GOLDEN = 0x9E3779B9
 _TWO32 = 1 << 32

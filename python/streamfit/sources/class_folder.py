@@ -6,6 +6,7 @@ TensorFlow's kernels (``tf/image.py``), in parallel in ``get_many``.
 ``subset="both"`` gives two sources sharing one listing. With
 ``on_error="skip"`` (SPEC §4.6) files with another extension leave the listing
 before the split, files that do not decode are dropped when read; both count.
+``decode=False`` yields each file's bytes (``uint8 [size]``) instead of pixels.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from ..core.on_error import SkipLog, check_on_error, skip_suffix
 from ..core.pipeline import Pipeline
 from ..core.stage import FileSource, check_index
 from .extensions import normalize_extensions
+from .file_bytes import check_decode, read_bytes
 from ..errors import raise_error
 from ..order.seed import check_seed
 from .class_folder_listing import KERAS_EXTENSIONS, Listing, list_classes, split_indices
@@ -47,8 +49,10 @@ class ClassFolderSource(FileSource):
 
     def __init__(self, listing: Listing, indices: np.ndarray | None, subset: str | None,
                  label_mode: str, channels: int, size: tuple[int, int] | None, resize_mode: str,
-                 scale: bool, on_error: str = "raise") -> None:
+                 scale: bool, on_error: str = "raise", decode: bool = True) -> None:
         self.listing, self.indices, self.subset = listing, indices, subset
+        self.decode = decode
+        self.free_shapes = not decode
         self.label_mode, self.channels, self.size = label_mode, channels, size
         self.resize_mode, self.scale, self.on_error = resize_mode, scale, on_error
         self.name = os.path.basename(os.path.normpath(listing.root))
@@ -78,6 +82,8 @@ class ClassFolderSource(FileSource):
     def _pixels(self, rel: str) -> np.ndarray:
         from ..tf import image
 
+        if not self.decode:
+            return read_bytes(os.path.join(self.listing.root, *rel.split("/")))
         x = image.decode_file(os.path.join(self.listing.root, *rel.split("/")), self.channels, "class_folder", rel,
                               self.listing.root)
         if self.size is None:
@@ -115,11 +121,13 @@ def class_folder(path: str, class_names: list[str] | None = None, label_mode: st
                  crop_to_aspect_ratio: bool = False, pad_to_aspect_ratio: bool = False, scale: bool = False,
                  validation_split: float | None = None, subset: str | None = None, seed: int | None = None,
                  split_mode: str = "streamfit", extensions: Sequence[str] | None = None,
-                 on_error: str = "raise") -> Pipeline | tuple[Pipeline, Pipeline]:
+                 on_error: str = "raise", decode: bool = True) -> Pipeline | tuple[Pipeline, Pipeline]:
     """Images in ``path/<class>/...`` labelled by class folder, Keras's layout (SPEC §3.4).
 
     ``subset="both"`` returns ``(training, validation)``. ``on_error="skip"`` drops (and
     counts) files with another extension and files that do not decode (SPEC §4.6).
+    ``decode=False`` yields each file's bytes as ``uint8 [size]`` (SPEC §3.4; ``image_size``,
+    crop/pad, ``scale`` and a ``color_mode`` other than ``"rgb"`` are then ``SF_ARG``).
 
     Example::
 
@@ -152,6 +160,8 @@ def class_folder(path: str, class_names: list[str] | None = None, label_mode: st
         raise_error("SF_ARG", f"class_folder: {'crop' if crop else 'pad'}_to_aspect_ratio needs image_size "
                     "(the target [height, width])")
     _flag(scale, "scale")
+    check_decode(decode, "class_folder", image_size=image_size is not None, crop_to_aspect_ratio=crop,
+                 pad_to_aspect_ratio=pad, scale=scale, color_mode=color_mode != "rgb")
     if validation_split is not None:
         if (isinstance(validation_split, bool) or not isinstance(validation_split, numbers.Real)
                 or not 0 < float(validation_split) < 1):
@@ -188,7 +198,7 @@ def class_folder(path: str, class_names: list[str] | None = None, label_mode: st
         if part is not None and validation_split is not None and seed is not None:
             idx = split_indices(len(listing.files), float(validation_split), part, seed, split_mode)
         return Pipeline(ClassFolderSource(listing, idx, part, label_mode, channels, size, resize_mode, scale,
-                                          on_error))
+                                          on_error, decode))
 
     if subset == "both":
         return make("training"), make("validation")

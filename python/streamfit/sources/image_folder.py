@@ -3,7 +3,9 @@
 The listing and the labels are fixed when the source is built; pixels are
 decoded on demand by ``get(i)`` through TensorFlow's kernels (``tf/image.py``).
 ``get_many`` decodes on every core (``core/parallel.py``; the kernels release
-the GIL) and keeps the order. With ``on_error="skip"`` (SPEC §4.6) files whose
+the GIL) and keeps the order. ``decode=False`` gives each file's bytes instead
+(``uint8 [size]``), to pack encoded images (SPEC §9) and decode them later with
+the ``decode_image`` map (SPEC §4.3). With ``on_error="skip"`` (SPEC §4.6) files whose
 name gives no listed class are dropped from the listing, and files that do not
 decode are dropped when read (``FileSource``); both are counted.
 """
@@ -21,6 +23,7 @@ from ..core.on_error import SkipLog, Tally, check_on_error, format_counts, skip_
 from ..core.pipeline import Pipeline
 from ..core.stage import FileSource, check_index
 from .extensions import normalize_extensions
+from .file_bytes import check_decode, read_bytes
 from ..errors import raise_error
 
 DEFAULT_EXTENSIONS = ("jpg", "jpeg", "png", "bmp", "gif", "webp")
@@ -52,9 +55,13 @@ class ImageFolderSource(FileSource):
     """Decoded images of one folder, labelled by a regex group of the file name."""
 
     def __init__(self, path: str, pattern: str = "^([^_]+)_", classes: list[str] | None = None,
-                 label_mode: str = "int", channels: int = 3, image_size: list[int] | None = None,
-                 scale: bool = False, extensions: list[str] | None = None, on_error: str = "raise") -> None:
+                 label_mode: str = "int", channels: int | None = None, image_size: list[int] | None = None,
+                 scale: bool = False, extensions: list[str] | None = None, on_error: str = "raise",
+                 decode: bool = True) -> None:
         self.on_error = check_on_error(on_error, "image_folder")
+        self.decode = check_decode(decode, "image_folder", channels=channels is not None,
+                                   image_size=image_size is not None, scale=scale is True)
+        self.free_shapes = not self.decode
         self.path = os.fspath(path)
         self.name = os.path.basename(os.path.normpath(self.path))
         if not os.path.exists(self.path):
@@ -65,7 +72,7 @@ class ImageFolderSource(FileSource):
         if label_mode not in _LABEL_MODES:
             raise_error("SF_ARG", f"image_folder label_mode must be one of {', '.join(_LABEL_MODES)}, "
                         f"got {label_mode!r}")
-        self.channels = as_int(channels, "image_folder channels", 0, 4)
+        self.channels = 3 if channels is None else as_int(channels, "image_folder channels", 0, 4)
         if self.channels == 2:
             raise_error("SF_ARG", "image_folder channels must be 0, 1, 3 or 4, got 2")
         self.size = None
@@ -142,6 +149,9 @@ class ImageFolderSource(FileSource):
 
         i = check_index(self, i)
         name = self.files[i]
+        if not self.decode:
+            x = read_bytes(os.path.join(self.path, name))
+            return x if self.label_mode == "none" else self._labelled(x, i)
         x = image.decode_file(os.path.join(self.path, name), self.channels, "image_folder", name, self.path)
         if self.size is not None:
             x = image.resize(x, *self.size)
@@ -149,6 +159,9 @@ class ImageFolderSource(FileSource):
             x = x.astype(np.float32) / np.float32(255)
         if self.label_mode == "none":
             return x
+        return self._labelled(x, i)
+
+    def _labelled(self, x: np.ndarray, i: int) -> Any:
         k = self.labels[i]
         if self.label_mode == "int":
             return x, np.array(k, dtype=np.int32)
@@ -158,17 +171,21 @@ class ImageFolderSource(FileSource):
 
 
 def image_folder(path: str, pattern: str = "^([^_]+)_", classes: list[str] | None = None,
-                 label_mode: str = "int", channels: int = 3, image_size: list[int] | None = None,
-                 scale: bool = False, extensions: list[str] | None = None, on_error: str = "raise") -> Pipeline:
+                 label_mode: str = "int", channels: int | None = None, image_size: list[int] | None = None,
+                 scale: bool = False, extensions: list[str] | None = None, on_error: str = "raise",
+                 decode: bool = True) -> Pipeline:
     """Images of a folder, labelled from their file names (SPEC §3.2).
 
     ``on_error="skip"`` drops (and counts) files with no label and files that do not
-    decode (SPEC §4.6); the cardinality is then unknown.
+    decode (SPEC §4.6); the cardinality is then unknown. ``channels`` defaults to 3.
+    ``decode=False`` gives each file's bytes as ``uint8 [size]`` (then ``channels``,
+    ``image_size`` and ``scale`` are ``SF_ARG``).
 
     Example::
 
         pipe = image_folder("shapes/", image_size=[32, 32], scale=True).shuffle(seed=1).batch(32)
         # records: (float32 [32, 32, 3], int32 label)
+        raw = image_folder("shapes/", decode=False)   # records: (uint8 [file size], int32 label)
     """
     return Pipeline(ImageFolderSource(path, pattern, classes, label_mode, channels, image_size, scale,
-                                      extensions, on_error))
+                                      extensions, on_error, decode))

@@ -57,8 +57,10 @@ def _relax_dims(pipeline: Any) -> tuple[bool, bool, bool]:
     batch = any(isinstance(s, Batch) and not s.drop_remainder for s in stages)
     images = (ImageFolderSource, ClassFolderSource, PairedFoldersSource)
     ragged = isinstance(stages[0], images) and stages[0].size is None
-    # a generator's shapes are free (SPEC §3.6), and a user map may change shapes per record
-    free = isinstance(stages[0], GeneratorSource) or any(isinstance(s, Map) and s.block_fn is None for s in stages)
+    # a generator's shapes are free (SPEC §3.6), so are undecoded bytes and a pack's variable fields,
+    # and a user map (or decode_image) may change shapes per record
+    free = (isinstance(stages[0], GeneratorSource) or stages[0].free_shapes
+            or any(isinstance(s, Map) and s.block_fn is None for s in stages))
     return batch, ragged, free
 
 
