@@ -15,6 +15,8 @@ NP_DTYPE = {v: k for k, v in ST_DTYPE.items()}
 
 
 def canonical(obj):
+    # (SPEC §9.1 writes numbers as JavaScript does; the golden keys hold no floats, so
+    # json.dumps's own number format gives the same text here)
     return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
