@@ -85,6 +85,53 @@ export class Pipeline<T = Record> {
   toString(): string;
   /** A tfjs tf.data.Dataset; the k-th iterator read from runs epoch k. (x, y) pairs become {xs, ys}. */
   toTfData(): Promise<import('@tensorflow/tfjs-node').data.Dataset<any>>;
+  /**
+   * Packs the records before it into `path` the first time the pipeline is read, then reads
+   * them from there in every epoch (SPEC.md §4.7): epoch 0's records are frozen, shuffle after it.
+   */
+  cache(path: string, options?: { key?: string | null }): Pipeline<T>;
+  /**
+   * Writes epoch 0's records as a pack in `outDir` (SPEC.md §9), resumably; does nothing on a
+   * finished pack of this pipeline. Resolves to the pack's index.json object.
+   */
+  pack(outDir: string, options?: PackOptions): Promise<PackIndex>;
+}
+
+export interface PackOptions {
+  /** A shard closes after the record that brings its data bytes to at least this (default 128 MiB). */
+  shardBytes?: number;
+  /** Fields ("0", "1", ...: a record's leaves in flatten order) that are 1-d with a per-record length. */
+  variable?: string[];
+  /** Identifies this pipeline in pack_key beside its summary (SPEC.md §9.1). */
+  key?: string | null;
+  /** Progress lines on stderr (default true). */
+  progress?: boolean;
+}
+
+/** A pack's index.json (SPEC.md §9.2). */
+export interface PackIndex {
+  format: 'streamfit-pack';
+  version: 1;
+  pack_key: string;
+  structure: unknown;
+  fields: Array<{ name: string; dtype: DType; shape: Array<number | null> }>;
+  records: number;
+  shards: Array<{ file: string; records: number; bytes: number; sha256: string }>;
+  skipped: SkipCounts | null;
+  producer: { language: string; pipeline: string; spec: unknown };
+}
+
+export interface PackedOptions {
+  /** 'sequential' (default, stored order), 'global' (as shuffle({seed})), 'shards' (window shards at a time). */
+  order?: 'sequential' | 'global' | 'shards';
+  /** u32; required by 'global' and 'shards', not allowed with 'sequential'. */
+  seed?: number | null;
+  /** Shards read together by order 'shards' (default 2). */
+  window?: number;
+  /** Check each shard's sha256 the first time it is read (default true; its size is always checked). */
+  verify?: boolean;
+  /** Read-ahead budget in bytes (default 256 MiB); order and values never depend on it. */
+  prefetchBytes?: number;
 }
 
 export interface CsvOptions extends OnErrorOption {
@@ -106,6 +153,8 @@ export interface ImageFolderOptions extends OnErrorOption {
   imageSize?: [number, number] | null;
   scale?: boolean;
   extensions?: string[];
+  /** false: x is the file's bytes, uint8 [size], undecoded (SPEC.md §3.2); pixel options are then errors. */
+  decode?: boolean;
 }
 
 export interface ClassFolderOptions extends OnErrorOption {
@@ -123,6 +172,8 @@ export interface ClassFolderOptions extends OnErrorOption {
   splitMode?: 'streamfit' | 'keras';
   /** Default: bmp gif jpeg jpg png. */
   extensions?: string[];
+  /** false: x is the file's bytes, uint8 [size], undecoded (SPEC.md §3.4); pixel options are then errors. */
+  decode?: boolean;
 }
 
 export interface PairedFoldersOptions extends OnErrorOption {
@@ -169,6 +220,8 @@ export function classFolder(path: string, options?: ClassFolderOptions & { subse
 export function fromRange(n: number): Pipeline<NdArray<'int32'>>;
 /** Records [[x1, x2, ...], y] (or [[x1, x2, ...]] with label: null) of images matched by file name (SPEC.md §3.5). */
 export function pairedFolders(path: string, options?: PairedFoldersOptions): Pipeline;
+/** Records of a pack folder written by pack (SPEC.md §3.7); indexable in every order. */
+export function packed(path: string, options?: PackedOptions): Pipeline;
 /** Records from fn(), called once per epoch for a fresh sync or async iterator (SPEC.md §3.6). */
 export function fromGenerator(
   fn: () => Iterator<GeneratorElement> | AsyncIterator<GeneratorElement> | Iterable<GeneratorElement> | AsyncIterable<GeneratorElement>,
@@ -194,6 +247,7 @@ export type ErrorCode =
   | 'SF_SPEC' | 'SF_ARG' | 'SF_SEED' | 'SF_FILE_NOT_FOUND'
   | 'SF_CSV_EMPTY_LINE' | 'SF_CSV_COLUMNS' | 'SF_CSV_NUMBER' | 'SF_CSV_HEADER'
   | 'SF_IMAGE_LABEL' | 'SF_IMAGE_DECODE' | 'SF_LAYOUT' | 'SF_PAIR_MISSING' | 'SF_EMPTY_SOURCE' | 'SF_SHUFFLE_BUFFER'
+  | 'SF_PACK_FORMAT' | 'SF_PACK_CHECKSUM' | 'SF_PACK_SHAPE'
   | 'SF_BATCH_SHAPE' | 'SF_DEPENDENCY';
 export const ERROR_CODES: readonly ErrorCode[];
 
@@ -204,7 +258,7 @@ export interface StreamfitError extends Error {
 
 /** A spec object (SPEC.md §5); keys are snake_case as in the JSON file. */
 export interface Spec {
-  source: { type: 'csv' | 'image_folder' | 'class_folder' | 'paired_folders' | 'range'; [key: string]: unknown };
+  source: { type: 'csv' | 'image_folder' | 'class_folder' | 'paired_folders' | 'range' | 'packed'; [key: string]: unknown };
   ops?: Array<{ op: string; [key: string]: unknown }>;
   model?: { seed: number; input_shape: number[]; layers: Array<{ type: string; [key: string]: unknown }> };
   train?: { epochs: number; loss: string; optimizer: { type: 'sgd' | 'adam'; learning_rate: number; momentum?: number }; steps_per_epoch?: number | null; metrics?: string[] };

@@ -1,6 +1,6 @@
 // streamfit for Node.js: public surface (named exports only).
 // See SPEC.md for the contract shared with the Python package.
-export { csv, imageFolder, classFolder, fromRange, fromGenerator, pairedFolders } from './src/sources/index.mjs';
+export { csv, imageFolder, classFolder, fromRange, fromGenerator, pairedFolders, packed } from './src/sources/index.mjs';
 export { Pipeline } from './src/core/pipeline.mjs';
 export { NdArray } from './src/core/ndarray.mjs';
 export { digest } from './src/core/record.mjs';

@@ -1,7 +1,7 @@
 // Typed usage of the public surface, imported as a user would ('streamfit');
 // checked by `tsc --noEmit -p js/tsconfig.json` (tsconfig maps the name to index.d.ts).
-import { csv, fromRange, imageFolder, classFolder, pairedFolders, fromGenerator, NdArray, Pipeline, permute, Prng, mix32, combine, digest, loadSpec, pipelineFromSpec, ERROR_CODES } from 'streamfit';
-import type { Record, StreamfitError, Spec, ElementSpec, SkipCounts, OnError } from 'streamfit';
+import { csv, fromRange, imageFolder, classFolder, pairedFolders, packed, fromGenerator, NdArray, Pipeline, permute, Prng, mix32, combine, digest, loadSpec, pipelineFromSpec, ERROR_CODES } from 'streamfit';
+import type { Record, StreamfitError, Spec, ElementSpec, SkipCounts, OnError, PackIndex, PackedOptions } from 'streamfit';
 
 async function usage(): Promise<void> {
   const p: Pipeline = csv('xy.csv', { features: ['x'], label: 'y', blockSize: 1 << 20 })
@@ -53,6 +53,13 @@ async function usage(): Promise<void> {
     const err = e as StreamfitError;
     if (err.code === 'SF_ARG') console.log(err.message);
   }
+  const raw: Pipeline = imageFolder('photos', { decode: false });
+  const index: PackIndex = await raw.pack('photos_pack', { shardBytes: 64 << 20, variable: ['0'], key: 'v1', progress: false });
+  const options: PackedOptions = { order: 'shards', seed: 7, window: 4, verify: true, prefetchBytes: 1 << 28 };
+  const fromPack: Pipeline = packed('photos_pack', options).batch(32);
+  const cached: Pipeline = classFolder('flowers', { decode: false }).cache('flowers_cache', { key: 'v1' }).shuffle({ seed: 1 });
+  const stored: number = index.records + index.shards.length;
+  void [fromPack, cached, stored];
   void [n, images.summary(), k, ds, codes, rec];
 }
 void usage;

@@ -18,6 +18,9 @@ export const ERROR_CODES = Object.freeze([
   'SF_PAIR_MISSING',
   'SF_EMPTY_SOURCE',
   'SF_SHUFFLE_BUFFER',
+  'SF_PACK_FORMAT',
+  'SF_PACK_CHECKSUM',
+  'SF_PACK_SHAPE',
   'SF_BATCH_SHAPE',
   'SF_DEPENDENCY',
 ]);

@@ -7,6 +7,8 @@ import { RangeSource } from './sources/range.mjs';
 import { ImageFolderSource } from './sources/image_folder.mjs';
 import { ClassFolderSource } from './sources/class_folder.mjs';
 import { PairedFoldersSource } from './sources/paired_folders.mjs';
+import { PackedSource } from './sources/packed.mjs';
+import { CacheStage } from './ops/cache.mjs';
 import { builtinMap, builtinFilter, MAP_PARAMS, FILTER_PARAMS } from './ops/builtins.mjs';
 import { plainError, typeError, describe } from './errors.mjs';
 
@@ -14,12 +16,12 @@ import { plainError, typeError, describe } from './errors.mjs';
 // '?' suffix: null allowed. `required` lists keys that must be present.
 const SOURCES = {
   csv: { keys: { type: 'string', path: 'string', on_error: 'string', header: 'boolean', features: 'array?', label: 'any', delimiter: 'string', dtype: 'string', label_dtype: 'string' }, required: ['path'] },
-  image_folder: { keys: { type: 'string', path: 'string', on_error: 'string', pattern: 'string', classes: 'array?', label_mode: 'string', channels: 'number', image_size: 'array?', scale: 'boolean', extensions: 'array' }, required: ['path'] },
+  image_folder: { keys: { type: 'string', path: 'string', on_error: 'string', pattern: 'string', classes: 'array?', label_mode: 'string', channels: 'number', image_size: 'array?', scale: 'boolean', extensions: 'array', decode: 'boolean' }, required: ['path'] },
   class_folder: {
     keys: {
       type: 'string', path: 'string', on_error: 'string', class_names: 'array?', label_mode: 'string', color_mode: 'string', image_size: 'array?',
       crop_to_aspect_ratio: 'boolean', pad_to_aspect_ratio: 'boolean', scale: 'boolean', validation_split: 'number?',
-      subset: 'string?', seed: 'any', split_mode: 'string', extensions: 'array',
+      subset: 'string?', seed: 'any', split_mode: 'string', extensions: 'array', decode: 'boolean',
     },
     required: ['path'],
   },
@@ -28,6 +30,10 @@ const SOURCES = {
     required: ['path'],
   },
   range: { keys: { type: 'string', n: 'number' }, required: ['n'] },
+  packed: {
+    keys: { type: 'string', path: 'string', order: 'string', seed: 'any', window: 'number', verify: 'boolean', prefetch_bytes: 'number' },
+    required: ['path'],
+  },
 };
 
 const OPS = {
@@ -39,6 +45,7 @@ const OPS = {
   skip: { keys: { op: 'string', count: 'number' }, required: ['count'] },
   repeat: { keys: { op: 'string', count: 'number?' }, required: [] },
   prefetch: { keys: { op: 'string', buffer_size: 'number' }, required: [] },
+  cache: { keys: { op: 'string', path: 'string' }, required: ['path'] },
 };
 
 const LAYERS = {
@@ -165,8 +172,11 @@ export function loadSpec(path) {
     throw specError(`spec file ${path} is not valid JSON: ${cause.message}`);
   }
   validateSpec(spec);
+  const folder = dirname(resolve(path));
   const out = { ...spec, source: { ...spec.source } };
-  if (typeof out.source.path === 'string') out.source.path = resolve(dirname(resolve(path)), out.source.path);
+  if (typeof out.source.path === 'string') out.source.path = resolve(folder, out.source.path);
+  // a cache folder is relative to the spec file too (SPEC.md §4.7)
+  if (Array.isArray(out.ops)) out.ops = out.ops.map((op) => (op.op === 'cache' ? { ...op, path: resolve(folder, op.path) } : op));
   return out;
 }
 
@@ -192,19 +202,23 @@ function buildSource(src, baseDir) {
     case 'image_folder':
       return new ImageFolderSource(path, {
         pattern: src.pattern, classes: src.classes, labelMode: src.label_mode, channels: src.channels,
-        imageSize: src.image_size, scale: src.scale, extensions: src.extensions, onError: src.on_error,
+        imageSize: src.image_size, scale: src.scale, extensions: src.extensions, onError: src.on_error, decode: src.decode,
       });
     case 'class_folder':
       return new ClassFolderSource(path, {
         classNames: src.class_names, labelMode: src.label_mode, colorMode: src.color_mode, imageSize: src.image_size,
         cropToAspectRatio: src.crop_to_aspect_ratio, padToAspectRatio: src.pad_to_aspect_ratio, scale: src.scale,
         validationSplit: src.validation_split, subset: src.subset, seed: src.seed, splitMode: src.split_mode,
-        extensions: src.extensions, onError: src.on_error,
+        extensions: src.extensions, onError: src.on_error, decode: src.decode,
       });
     case 'paired_folders':
       return new PairedFoldersSource(path, {
         inputs: src.inputs, label: src.label, channels: src.channels, imageSize: src.image_size, scale: src.scale,
         extensions: src.extensions, onError: src.on_error,
+      });
+    case 'packed':
+      return new PackedSource(path, {
+        order: src.order, seed: src.seed, window: src.window, verify: src.verify, prefetchBytes: src.prefetch_bytes,
       });
     default:
       return new RangeSource(src.n);
@@ -215,8 +229,20 @@ function params(op, names) {
   return Object.fromEntries(names.map((k) => [k, op[k]]));
 }
 
-function applyOp(p, op) {
+/**
+ * The spec part before op k that goes into a cache's pack_key (SPEC.md §4.7,
+ * §9.1): the source with its path made absolute, and the ops before the cache.
+ */
+function partBefore(spec, k, baseDir) {
+  const source = { ...spec.source };
+  if (typeof source.path === 'string') source.path = resolve(baseDir, source.path);
+  return { source, ops: (spec.ops ?? []).slice(0, k).map((op) => ({ ...op })) };
+}
+
+function applyOp(p, op, spec, k, baseDir) {
   switch (op.op) {
+    case 'cache':
+      return new Pipeline(new CacheStage(p.stage, resolve(baseDir, op.path), { spec: partBefore(spec, k, baseDir) }));
     case 'map':
       return p.map(builtinMap(op.fn, params(op, MAP_PARAMS[op.fn]), op.on ?? 'x'), { name: op.fn });
     case 'filter':
@@ -245,7 +271,7 @@ export function pipelineFromSpec(spec, baseDir = process.cwd()) {
   validateSpec(spec);
   let p = new Pipeline(withWhere('spec.source', () => buildSource(spec.source, baseDir)));
   (spec.ops ?? []).forEach((op, i) => {
-    p = withWhere(`spec.ops[${i}] (${op.op})`, () => applyOp(p, op));
+    p = withWhere(`spec.ops[${i}] (${op.op})`, () => applyOp(p, op, spec, i, baseDir));
   });
   return p;
 }

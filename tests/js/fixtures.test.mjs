@@ -1,7 +1,8 @@
 // Runs every shared golden fixture (SPEC.md §7) against the Node package.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync, existsSync, statSync } from 'node:fs';
+import { readFileSync, readdirSync, existsSync, statSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, dirname, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { mix32, combine, Prng, permute, pipelineFromSpec, digest } from '../../js/index.mjs';
@@ -70,11 +71,45 @@ async function runEpoch(pipeline, epoch, expect) {
   return out;
 }
 
+/**
+ * A writer case (SPEC.md §7, cases/pack): packing `spec` with the case's key,
+ * shard_bytes and variable writes exactly the reference's shard files, and an
+ * index.json equal to its one except for `producer`.
+ */
+async function runPackCase(c, baseDir) {
+  const p = pipelineFromSpec(c.spec, baseDir);
+  assert.equal(p.summary(), c.summary);
+  const tmp = mkdtempSync(join(tmpdir(), 'streamfit-pack-case-'));
+  try {
+    const out = join(tmp, c.name);
+    const info = await p.pack(out, { shardBytes: c.shard_bytes, variable: c.variable, key: c.key, progress: false });
+    const want = join(baseDir, c.pack);
+    const wantIndex = readJson(join(want, 'index.json'));
+    const gotIndex = readJson(join(out, 'index.json'));
+    const { producer, ...got } = gotIndex;
+    const { producer: _ref, ...expected } = wantIndex;
+    assert.deepEqual(got, expected, 'index.json without producer');
+    assert.deepEqual(producer, { language: 'node', pipeline: c.summary, spec: null });
+    assert.deepEqual(info, gotIndex, 'pack() resolves to the index it wrote');
+    const files = readdirSync(want).sort();
+    assert.deepEqual(readdirSync(out).sort(), files);
+    for (const f of files) {
+      if (f !== 'index.json') assert.ok(readFileSync(join(out, f)).equals(readFileSync(join(want, f))), `${f} is byte-identical`);
+    }
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
 for (const file of walk(CASES)) {
   const name = relative(CASES, file);
   test(`case ${name}`, async () => {
     const c = readJson(file);
     const baseDir = dirname(file);
+    if (relative(CASES, dirname(file)) === 'pack') {
+      await runPackCase(c, baseDir);
+      return;
+    }
     if (c.expect === 'error') {
       await assert.rejects(
         async () => {

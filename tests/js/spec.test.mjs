@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { loadSpec, pipelineFromSpec, ERROR_CODES } from '../../js/index.mjs';
 import * as api from '../../js/index.mjs';
 import { tempDir, writeFile, collect } from './helpers.mjs';
@@ -18,7 +18,14 @@ test('public exports are the camelCase names of shared_fixtures/api_surface.json
   const camel = (s) => s.replace(/_([a-z])/g, (_, c) => c.toUpperCase());
   const want = [...surface.shared.map(camel), ...surface.js_only].sort();
   assert.deepEqual(Object.keys(api).sort(), want);
-  assert.equal(ERROR_CODES.length, 16);
+});
+
+test('ERROR_CODES lists the codes of the SPEC.md §6 table, in order', () => {
+  const spec = readFileSync(join(ROOT, 'SPEC.md'), 'utf8');
+  const section = spec.split('## 6. Error codes')[1].split('\n## ')[0];
+  const codes = [...section.matchAll(/^\| `(SF_[A-Z_]+)` \|/gm)].map((m) => m[1]);
+  assert.ok(codes.length >= 19, `found ${codes.length} codes in SPEC.md §6`);
+  assert.deepEqual([...ERROR_CODES], codes);
 });
 
 test('unknown keys are SF_SPEC naming the key and where it sits', () => {

@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join, dirname, extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { csv, fromRange, imageFolder, Prng, combine } from '../../js/index.mjs';
+import { csv, fromRange, imageFolder, Prng, combine, pipelineFromSpec } from '../../js/index.mjs';
 import { loadTf } from '../../js/src/tfjs/load.mjs';
 import { decodeImage } from '../../js/src/tfjs/image.mjs';
 import { initialWeightValues } from '../../js/src/tfjs/model.mjs';
@@ -150,6 +150,25 @@ test('train CLI prints one line per epoch and writes the history', () => {
   const drawn = execFileSync(process.execPath, [join(ROOT, 'js', 'train.mjs'), drawnPath, '--epochs', '1'], { encoding: 'utf8' }).split('\n');
   assert.match(drawn[0], /^pipeline {2}csv\(xy\.csv\) -> shuffle\(buffer=10, seed=\d+ \(drawn\)\) -> batch\(250\)$/);
   assert.match(drawn[1], /^model {5}13 parameters, seed=\d+ \(drawn\)$/);
+});
+
+test('train CLI trains from a packed source: every epoch reads every record, a new order each epoch', async () => {
+  const spec = { source: { type: 'class_folder', path: join(ROOT, 'shared_fixtures', 'data', 'classes'), image_size: [8, 8] } };
+  const pack = join(tmp.dir, 'classes_pack');
+  await pipelineFromSpec(spec).pack(pack, { shardBytes: 4000, progress: false });
+  const trainSpec = {
+    source: { type: 'packed', path: pack, order: 'shards', seed: 4, window: 2 },
+    ops: [{ op: 'map', fn: 'divide', value: 255 }, { op: 'batch', batch_size: 4 }],
+    model: { seed: 1, input_shape: [8, 8, 3], layers: [{ type: 'flatten' }, { type: 'dense', units: 3 }] },
+    train: { epochs: 2, loss: 'sparse_categorical_crossentropy', optimizer: { type: 'sgd', learning_rate: 0.05 } },
+  };
+  const specPath = writeFile(tmp.dir, 'train_packed.json', JSON.stringify(trainSpec));
+  const historyPath = join(tmp.dir, 'hp.json');
+  const out = execFileSync(process.execPath, [join(ROOT, 'js', 'train.mjs'), specPath, '--history', historyPath], { encoding: 'utf8' });
+  assert.match(out, /^pipeline {2}packed\(classes_pack, order=shards, seed=4, window=2\) -> map\(divide\) -> batch\(4\)$/m);
+  const h = JSON.parse(readFileSync(historyPath, 'utf8'));
+  assert.deepEqual(h.epochs.map((e) => [e.samples, e.skipped]), [[17, {}], [17, {}]]);
+  assert.ok(h.epochs.every((e) => Number.isFinite(e.loss)));
 });
 
 test('fromRange pipeline to tfjs gives int32 tensors', async () => {

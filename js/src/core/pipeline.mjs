@@ -8,6 +8,8 @@ import { TakeStage } from '../ops/take.mjs';
 import { SkipStage } from '../ops/skip.mjs';
 import { RepeatStage } from '../ops/repeat.mjs';
 import { PrefetchStage } from '../ops/prefetch.mjs';
+import { CacheStage } from '../ops/cache.mjs';
+import { packStage } from '../pack/writer.mjs';
 import { INFINITE } from '../ops/stage.mjs';
 import { batchAt } from '../ops/batch_at.mjs';
 import { checkKeys } from '../errors.mjs';
@@ -73,6 +75,39 @@ export class Pipeline {
   /** Reads up to bufferSize records ahead. */
   prefetch(bufferSize = 2) {
     return new Pipeline(new PrefetchStage(this.stage, bufferSize));
+  }
+
+  /**
+   * Packs the records before it into `path` the first time the pipeline is
+   * read, then reads them from there in every epoch (SPEC.md §4.7): epoch 0's
+   * records are frozen, so shuffle after it. `key` identifies the upstream in
+   * the pack's key beside its summary (e.g. the data's version).
+   * @example const p = csv('big.csv', { label: 'y' }).map(norm).cache('big_cache').shuffle({ bufferSize: 10000, seed: 1 });
+   * @param {string} path folder
+   * @param {{key?: string|null}} [options]
+   */
+  cache(path, options = {}) {
+    checkKeys(options, ['key'], 'cache');
+    return new Pipeline(new CacheStage(this.stage, path, { key: options?.key ?? null }));
+  }
+
+  /**
+   * Writes epoch 0's records as a pack in `outDir` (SPEC.md §9), resumably:
+   * run again after an interruption, it keeps the finished shards; on a
+   * finished pack of this pipeline it does nothing. Resolves to the pack's
+   * index.json object. Read it back with packed(outDir).
+   * @example
+   * await imageFolder('photos', { decode: false }).pack('photos_pack', { shardBytes: 64 << 20, variable: ['0'] });
+   * const p = packed('photos_pack', { order: 'global', seed: 7 }).map(decodeImage).batch(32);
+   * @param {string} outDir
+   * @param {{shardBytes?: number, variable?: string[], key?: string|null, progress?: boolean}} [options]
+   *   shardBytes default 128 MiB; variable: fields ("0", "1", ...) that are 1-d of varying length;
+   *   key: identifies this pipeline in pack_key beside its summary; progress: lines on stderr (default true)
+   * @returns {Promise<object>}
+   */
+  async pack(outDir, options = {}) {
+    checkKeys(options, ['shardBytes', 'variable', 'key', 'progress'], 'pack');
+    return packStage(this.stage, outDir, options ?? {});
   }
 
   /**

@@ -1,10 +1,11 @@
 // batch: stack B consecutive records along a new axis 0. SPEC.md §2.2.
-// Block path: copy ranges of the upstream blocks' typed arrays into each
-// batch (TypedArray.set of a subarray), no per-record work.
+// Block path: a batch inside one upstream block is a view of it; a batch
+// that straddles blocks gets its ranges copied (TypedArray.set of a
+// subarray). No per-record work either way.
 import { Stage, INFINITE } from './stage.mjs';
 import { NdArray } from '../core/ndarray.mjs';
 import { stack } from '../core/record.mjs';
-import { allocLike, blockRow, leavesOf, recordAsBlock, recordsOf, rowSize, signature, withLeaves } from '../core/block.mjs';
+import { allocLike, blockRow, leavesOf, recordAsBlock, recordsOf, rowSize, signature, sliceBlock, withLeaves } from '../core/block.mjs';
 import { checkInt, typeError } from '../errors.mjs';
 
 export class BatchStage extends Stage {
@@ -64,6 +65,13 @@ export class BatchStage extends Stage {
         const rs = leaves.map(rowSize);
         let off = 0;
         while (off < n) {
+          if (filled === 0 && n - off >= B) {
+            // A whole batch inside one block is a view of it: no copy (blocks
+            // are never written after they are yielded, core/block.mjs).
+            yield recordAsBlock(sliceBlock(block, off, off + B));
+            off += B;
+            continue;
+          }
           if (out === null) out = allocLike(leaves, B);
           const take = Math.min(B - filled, n - off);
           for (let l = 0; l < leaves.length; l++) {

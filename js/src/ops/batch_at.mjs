@@ -95,5 +95,7 @@ export async function batchAt(last, i, epoch) {
   const n = batch.upstream.cardinality();
   const lo = i * batch.batchSize;
   const hi = Math.min(lo + batch.batchSize, n);
+  // A packed source (or a cache) gathers the batch's records in one block: the same bytes, one copy.
+  if (typeof batch.upstream.getBlock === 'function' && batch.upstream.blockNative) return batch.upstream.getBlock(lo, hi, epoch);
   return stack(await getRange(batch.upstream, lo, hi, epoch));
 }

@@ -7,7 +7,7 @@
 import { NdArray } from '../core/ndarray.mjs';
 import { flatten, unflatten } from '../core/record.mjs';
 import { BLOCK_FN, leavesOf, rowSize } from '../core/block.mjs';
-import { rangeError, typeError, describe } from '../errors.mjs';
+import { plainError, rangeError, typeError, describe, checkInt } from '../errors.mjs';
 
 const f32 = Math.fround;
 const INT_DTYPES = new Set(['uint8', 'int32', 'int64']);
@@ -95,10 +95,40 @@ const MAPS = {
   },
 };
 
+// Maps with no whole-block form: their records change shape one by one (an
+// encoded image of any size becomes pixels). Their leaf functions are async.
+const RECORD_MAPS = {
+  decode_image({ channels = 3, image_size: imageSize = null, scale = false }) {
+    checkInt(channels, 'decode_image.channels', 0, 4);
+    if (channels === 2) throw rangeError('SF_ARG', 'decode_image.channels must be 0, 1, 3 or 4, got 2');
+    if (imageSize !== null) {
+      if (!Array.isArray(imageSize) || imageSize.length !== 2) throw typeError('SF_ARG', `decode_image.image_size must be [height, width] or null, got ${describe(imageSize)}`);
+      imageSize.forEach((d, k) => checkInt(d, `decode_image.image_size[${k}]`, 1));
+    }
+    if (typeof scale !== 'boolean') throw typeError('SF_ARG', `decode_image.scale must be true or false, got ${describe(scale)}`);
+    return async (leaf) => {
+      if (leaf.dtype !== 'uint8' || leaf.shape.length !== 1) {
+        throw typeError('SF_ARG', `map(decode_image) needs a uint8 [n] leaf of encoded image bytes, got ${leaf.dtype} [${leaf.shape}]; read the files with decode: false, or pack them so`);
+      }
+      const { decodeImage } = await import('../tfjs/image.mjs');
+      try {
+        // The same kernels and steps as an image source (SPEC.md §3.2), so the same pixels.
+        return await decodeImage(leaf.data, { channels, imageSize, scale, file: `(a record of ${leaf.size} bytes)` });
+      } catch (err) {
+        if (err?.code !== 'SF_IMAGE_DECODE') throw err;
+        const why = String(err.cause?.message ?? err.message).split('\n')[0];
+        throw plainError('SF_IMAGE_DECODE', `map(decode_image): cannot decode a record of ${leaf.size} bytes with channels=${channels} (${why}); check that the field holds a whole image file (a map is not a source: on_error does not skip it)`, err);
+      }
+    };
+  },
+};
+
 /** Names of the built-in maps. */
-export const MAP_NAMES = Object.freeze(Object.keys(MAPS));
+export const MAP_NAMES = Object.freeze([...Object.keys(MAPS), ...Object.keys(RECORD_MAPS)]);
 /** Parameter names each built-in accepts (besides "op", "fn"/"predicate", "on"). */
-export const MAP_PARAMS = Object.freeze({ divide: ['value'], normalize: ['mean', 'std'], one_hot: ['depth'], cast: ['dtype'] });
+export const MAP_PARAMS = Object.freeze({
+  divide: ['value'], normalize: ['mean', 'std'], one_hot: ['depth'], cast: ['dtype'], decode_image: ['channels', 'image_size', 'scale'],
+});
 export const FILTER_PARAMS = Object.freeze({ label_in: ['values'], finite: [] });
 export const FILTER_NAMES = Object.freeze(Object.keys(FILTER_PARAMS));
 
@@ -114,6 +144,7 @@ const blockRowShape = (leaf) => leaf.shape.slice(1);
  * @example builtinMap('divide', {value: 255})
  */
 export function builtinMap(name, params = {}, on = 'x') {
+  if (Object.prototype.hasOwnProperty.call(RECORD_MAPS, name)) return recordMap(name, RECORD_MAPS[name](params), on);
   const make = MAPS[name];
   if (make === undefined) throw rangeError('SF_ARG', `unknown map fn ${describe(name)}; use one of ${MAP_NAMES.join(', ')}`);
   const make2 = make(params);
@@ -129,6 +160,27 @@ export function builtinMap(name, params = {}, on = 'x') {
   const fn = (record) => apply(record, recordShape);
   Object.defineProperty(fn, 'name', { value: name });
   fn[BLOCK_FN] = (block) => apply(block, blockRowShape);
+  return fn;
+}
+
+/**
+ * A built-in without a block form: an async record => record function that
+ * applies `leafFn` (async) to the leaves of x (or y), one after another.
+ */
+function recordMap(name, leafFn, on) {
+  const each = async (tree) => {
+    const out = [];
+    for (const leaf of flatten(tree)) out.push(await leafFn(leaf));
+    return unflatten(tree, out);
+  };
+  const fn = async (record) => {
+    if (Array.isArray(record) && record.length === 2) {
+      return on === 'y' ? [record[0], await each(record[1])] : [await each(record[0]), record[1]];
+    }
+    if (on === 'y') throw rangeError('SF_ARG', `map(${name}) with on: "y" needs (x, y) records; this pipeline has no label`);
+    return each(record);
+  };
+  Object.defineProperty(fn, 'name', { value: name });
   return fn;
 }
 

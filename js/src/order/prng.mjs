@@ -6,6 +6,7 @@ export const TAG_PERM = 0x7065726d; // "perm"
 export const TAG_SHUF = 0x73687566; // "shuf"
 export const TAG_INIT = 0x696e6974; // "init"
 export const TAG_SPLT = 0x73706c74; // "splt"
+export const TAG_SHRD = 0x73687264; // "shrd" (SPEC.md §3.7: the shards order of a packed source)
 
 const TWO32 = 4294967296;
 

@@ -10,6 +10,7 @@ import { plainError, rangeError, typeError, describe, checkInt } from '../errors
 import { checkSeed } from '../order/seed.mjs';
 import { requirePath } from './path.mjs';
 import { listClassFolder, splitIndices } from './class_folder_listing.mjs';
+import { checkDecode, readBytes } from './file_bytes.mjs';
 
 const KERAS_EXTENSIONS = ['bmp', 'gif', 'jpeg', 'jpg', 'png'];
 const LABEL_MODES = ['int', 'categorical', 'binary', 'none'];
@@ -48,6 +49,10 @@ function checkOptions(o) {
   }
   const crop = flag(o.cropToAspectRatio ?? false, 'cropToAspectRatio');
   const pad = flag(o.padToAspectRatio ?? false, 'padToAspectRatio');
+  // decode false yields the files' bytes: every pixel option is SF_ARG (SPEC.md §3.4).
+  out.decode = checkDecode(o.decode, 'classFolder', {
+    imageSize: out.imageSize !== null, cropToAspectRatio: crop, padToAspectRatio: pad, scale: out.scale, colorMode: out.channels !== 3,
+  });
   if (crop && pad) throw rangeError('SF_ARG', 'classFolder: cropToAspectRatio and padToAspectRatio cannot both be true; pick one');
   if ((crop || pad) && out.imageSize === null) {
     throw rangeError('SF_ARG', `classFolder({${crop ? 'cropToAspectRatio' : 'padToAspectRatio'}}) needs imageSize: [height, width], the size whose aspect ratio it keeps`);
@@ -104,6 +109,7 @@ export class ClassFolderSource extends Source {
     this.imageSize = o.imageSize;
     this.scale = o.scale;
     this.fit = o.fit;
+    this.decode = o.decode;
     this.subset = o.subset;
     shared.listing ??= listClassFolder(path, o.classNames, o.extensions, this.onError === 'skip');
     const { classNames, files, labels, skipped } = shared.listing;
@@ -156,6 +162,7 @@ export class ClassFolderSource extends Source {
     this.checkIndex(i);
     const k = this.selected === null ? i : this.selected[i];
     const file = join(this.path, this.files[k]);
+    if (!this.decode) return this.labelled(await readBytes(file, 'classFolder'), k);
     let bytes;
     try {
       bytes = await readFile(file);
@@ -169,6 +176,11 @@ export class ClassFolderSource extends Source {
     } catch (err) {
       throw this.onError === 'skip' && err.code === 'SF_IMAGE_DECODE' ? markSkippable(err) : err;
     }
+    return this.labelled(x, k);
+  }
+
+  /** The record of listed file k with pixels (or bytes) x. */
+  labelled(x, k) {
     const label = this.labels[k];
     switch (this.labelMode) {
       case 'none':

@@ -8,6 +8,7 @@ import { NdArray } from '../core/ndarray.mjs';
 import { compareUtf8 } from '../core/record.mjs';
 import { plainError, rangeError, typeError, describe, checkInt } from '../errors.mjs';
 import { requirePath } from './path.mjs';
+import { checkDecode, readBytes } from './file_bytes.mjs';
 
 const DEFAULT_EXTENSIONS = ['jpg', 'jpeg', 'png', 'bmp', 'gif', 'webp'];
 const LABEL_MODES = ['int', 'categorical', 'none'];
@@ -31,10 +32,15 @@ export class ImageFolderSource extends Source {
   /**
    * @param {string} path folder
    * @param {{pattern?: string, classes?: string[]|null, labelMode?: 'int'|'categorical'|'none', channels?: number,
-   *   imageSize?: [number, number]|null, scale?: boolean, extensions?: string[], onError?: 'raise'|'skip'}} [options]
+   *   imageSize?: [number, number]|null, scale?: boolean, extensions?: string[], onError?: 'raise'|'skip', decode?: boolean}} [options]
+   *   decode false: x is the file's bytes, uint8 [size] (SPEC.md §3.2); channels, imageSize and scale are then SF_ARG
    */
-  constructor(path, { pattern = '^([^_]+)_', classes = null, labelMode = 'int', channels = 3, imageSize = null, scale = false, extensions = DEFAULT_EXTENSIONS, onError } = {}) {
+  constructor(path, { pattern = '^([^_]+)_', classes = null, labelMode = 'int', channels, imageSize = null, scale = false, extensions = DEFAULT_EXTENSIONS, onError, decode } = {}) {
     super(onError, 'imageFolder');
+    this.decode = checkDecode(decode, 'imageFolder', {
+      channels: channels !== undefined && channels !== null, imageSize: imageSize !== undefined && imageSize !== null, scale: scale === true,
+    });
+    if (channels === undefined || channels === null) channels = 3;
     requirePath(path, 'imageFolder', 'folder');
     if (typeof pattern !== 'string') throw typeError('SF_ARG', `imageFolder({pattern}) must be a string, got ${describe(pattern)}`);
     if (!LABEL_MODES.includes(labelMode)) throw rangeError('SF_ARG', `imageFolder({labelMode}) must be one of ${LABEL_MODES.join(', ')}, got ${describe(labelMode)}`);
@@ -135,6 +141,7 @@ export class ImageFolderSource extends Source {
     this.checkIndex(i);
     const name = this.files[i];
     const file = join(this.path, name);
+    if (!this.decode) return this.labelled(await readBytes(file, 'imageFolder'), i);
     let bytes;
     try {
       bytes = await readFile(file);
@@ -148,6 +155,11 @@ export class ImageFolderSource extends Source {
     } catch (err) {
       throw this.onError === 'skip' && err.code === 'SF_IMAGE_DECODE' ? markSkippable(err) : err;
     }
+    return this.labelled(x, i);
+  }
+
+  /** The record of file i with pixels (or bytes) x. */
+  labelled(x, i) {
     if (this.labelMode === 'none') return x;
     const label = this.labels[i];
     if (this.labelMode === 'int') return [x, new NdArray('int32', [], Int32Array.of(label))];

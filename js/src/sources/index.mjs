@@ -6,6 +6,7 @@ import { ClassFolderSource } from './class_folder.mjs';
 import { RangeSource } from './range.mjs';
 import { GeneratorSource } from './generator.mjs';
 import { PairedFoldersSource } from './paired_folders.mjs';
+import { PackedSource } from './packed.mjs';
 import { checkKeys } from '../errors.mjs';
 
 // Every source but fromRange takes onError: 'raise' (default) or 'skip', which
@@ -27,9 +28,10 @@ export function csv(path, options = {}) {
  * A folder of images with the class in each file name (SPEC.md §3.2).
  * @example
  * const p = imageFolder('photos', { imageSize: [64, 64], scale: true }).shuffle({ seed: 1 }).batch(32);
+ * const raw = imageFolder('photos', { decode: false }); // x: the file's bytes, uint8 [size] (to pack, SPEC.md §9)
  */
 export function imageFolder(path, options = {}) {
-  checkKeys(options, ['pattern', 'classes', 'labelMode', 'channels', 'imageSize', 'scale', 'extensions', 'onError'], 'imageFolder');
+  checkKeys(options, ['pattern', 'classes', 'labelMode', 'channels', 'imageSize', 'scale', 'extensions', 'onError', 'decode'], 'imageFolder');
   return new Pipeline(new ImageFolderSource(path, options));
 }
 
@@ -42,7 +44,7 @@ export function imageFolder(path, options = {}) {
  */
 export function classFolder(path, options = {}) {
   checkKeys(options, ['classNames', 'labelMode', 'colorMode', 'imageSize', 'cropToAspectRatio', 'padToAspectRatio', 'scale',
-    'validationSplit', 'subset', 'seed', 'splitMode', 'extensions', 'onError'], 'classFolder');
+    'validationSplit', 'subset', 'seed', 'splitMode', 'extensions', 'onError', 'decode'], 'classFolder');
   if (options !== null && typeof options === 'object' && options.subset === 'both') {
     const shared = {};
     const training = new ClassFolderSource(path, { ...options, subset: 'training' }, shared);
@@ -88,4 +90,20 @@ export function fromGenerator(fn, options = {}) {
 export function pairedFolders(path, options = {}) {
   checkKeys(options, ['inputs', 'label', 'channels', 'imageSize', 'scale', 'extensions', 'onError'], 'pairedFolders');
   return new Pipeline(new PairedFoldersSource(path, options));
+}
+
+/**
+ * The records of a pack folder written by pack (SPEC.md §3.7), in `order`:
+ * 'sequential' (stored order), 'global' (a keyed permutation of all records,
+ * as shuffle({seed})), or 'shards' (`window` shards at a time, for packs
+ * larger than memory). Indexable in every order; a new order every epoch.
+ * `verify` (default true) checks each shard's size and sha256 the first time
+ * it is read; `prefetchBytes` (default 256 MiB) bounds the shards held and read ahead.
+ * @example
+ * const p = packed('flowers_pack', { order: 'shards', seed: 7, window: 4 }).batch(64);
+ * console.log(p.summary()); // packed(flowers_pack, order=shards, seed=7, window=4) -> batch(64)
+ */
+export function packed(path, options = {}) {
+  checkKeys(options, ['order', 'seed', 'window', 'verify', 'prefetchBytes'], 'packed');
+  return new Pipeline(new PackedSource(path, options ?? {}));
 }
