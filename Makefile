@@ -53,6 +53,7 @@ demo: install
 
 bench: install
 	$(VPY) bench/run.py
+	$(VPY) bench/packed.py
 
 clean:
 	rm -rf build .pytest_cache

@@ -1,6 +1,7 @@
-"""In-memory reference for the CSV fit figure (Python): prints one JSON line.
+"""In-memory reference for the fit figures (Python): prints one JSON line.
 
-Loads the whole CSV into numpy arrays first (what you do when it fits in RAM),
+Loads the whole CSV (or the whole pack, mapped as the spec's `map(divide)` says)
+into numpy arrays first (what you do when it fits in RAM),
 builds the spec's model with the same initial weights, and times the second
 of two `model.fit` epochs on those arrays with the spec's batch size.
 """
@@ -20,8 +21,17 @@ from streamfit.tf.model import build_model, make_loss, make_optimizer  # noqa: E
 def main(spec_path):
     spec = load_spec(spec_path)
     src = spec["source"]
-    data = np.loadtxt(src["path"], delimiter=",", skiprows=1, dtype=np.float32)
-    x, y = data[:, :1], data[:, 1]
+    if src["type"] == "packed":
+        import streamfit as sf
+
+        pairs = list(sf.packed(src["path"]).iterate(0))
+        x, y = np.stack([p[0] for p in pairs]), np.stack([p[1] for p in pairs])
+        for op in spec["ops"]:
+            if op["op"] == "map" and op["fn"] == "divide":
+                x = x.astype(np.float32) / np.float32(op["value"])
+    else:
+        data = np.loadtxt(src["path"], delimiter=",", skiprows=1, dtype=np.float32)
+        x, y = data[:, :1], data[:, 1]
     batch = next(op["batch_size"] for op in spec["ops"] if op["op"] == "batch")
     model, _, _ = build_model(spec["model"])
     tr = spec["train"]

@@ -147,11 +147,16 @@ def main():
             name = f"{data_kind} {mode} {lang}"
             print(f"{name:<30}{row['median']:>12,.0f}{row['min']:>12,.0f}{row['max']:>12,.0f}{row['records']:>10}"
                   f"{row['peak_rss_mb']:>13,.0f}  {ratio}", flush=True)
-    os.makedirs(os.path.dirname(args.out), exist_ok=True)
-    with open(args.out, "w") as f:
-        json.dump({"command": "make bench", "args": vars(args), "machine": platform.platform(),
+    write_results(args.out, "make bench (bench/run.py)", args, rows)
+
+
+def write_results(path, command, args, rows):
+    """The figures of one runner as JSON, with what produced them."""
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as f:
+        json.dump({"command": command, "args": vars(args), "machine": platform.platform(),
                    "cores": os.cpu_count(), "results": rows}, f, indent=1)
-    print(f"wrote {os.path.relpath(args.out, ROOT)}")
+    print(f"wrote {os.path.relpath(path, ROOT)}")
 
 
 if __name__ == "__main__":

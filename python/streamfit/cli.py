@@ -121,7 +121,8 @@ def _cmd_pack(args: argparse.Namespace) -> int:
         raise_error("SF_ARG", f"--shard-mb must be a positive number of MiB, got {args.shard_mb!r}")
     index, left, summary = pack_spec_file(args.spec, args.out_dir, shard_bytes, args.variable or (),
                                           progress=not args.quiet)
-    print(f"packed    {summary}: {index['records']} records in {len(index['shards'])} shards -> {args.out_dir}")
+    n = len(index["shards"])
+    print(f"packed    {summary}: {index['records']} records in {n} shard{'' if n == 1 else 's'} -> {args.out_dir}")
     if left:
         print(f"left      {len(left)} op{'s' if len(left) != 1 else ''} for reading (apply them after "
               f"{{\"type\": \"packed\"}}): {json.dumps(left, separators=(', ', ': '))}")

@@ -56,7 +56,8 @@ export async function main(argv) {
   const shardBytes = Number.isFinite(mb) ? Math.floor(mb * 2 ** 20) : 0;
   if (!(shardBytes >= 1)) throw rangeError('SF_ARG', `--shard-mb must be a positive number of MiB, got ${args.shardMb}`);
   const { index, left, summary } = await packSpecFile(args.spec, args.out, { shardBytes, variable: args.variable ?? [], progress: !args.quiet });
-  process.stdout.write(`packed    ${summary}: ${index.records} records in ${index.shards.length} shards -> ${args.out}\n`);
+  const n = index.shards.length;
+  process.stdout.write(`packed    ${summary}: ${index.records} records in ${n} shard${n === 1 ? '' : 's'} -> ${args.out}\n`);
   if (left.length > 0) {
     process.stdout.write(`left      ${left.length} op${left.length === 1 ? '' : 's'} for reading (apply them after {"type": "packed"}): ${listed(left)}\n`);
   }

@@ -1,0 +1,139 @@
+"""Packed-data benchmarks (`make bench` runs them after bench/run.py): prints figures, asserts nothing.
+
+  - pack: images/s packing N size x size JPEG/WebP pictures (decoded once, kept uint8), each CLI;
+  - packed alone: images/s from a pack to batches of 32 (global order, a new order each epoch,
+    --alone-epochs epochs), each language reading the pack the other one wrote (the shards
+    are byte-identical anyway);
+  - packed fit vs in-memory fit: the same small CNN trained 2 epochs (the second timed) from the
+    pack (`map(divide)` on each batch) and from the whole data set held in memory as arrays;
+  - memory: peak RSS of packing and of streaming 1x and 10x the same synthetic records
+    (32 MiB shards, so both sizes span several shards): flat in data set size means a ratio near 1.
+Median of --repeats runs (min-max); peak RSS from the OS (wait4), the largest of the repeats.
+Writes bench/results/packed.json.
+"""
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import time
+
+from run import PY, ROOT, fit, inmem, last_json, node, run_child, write_results
+
+CNN = [{"type": "conv2d", "filters": 16, "kernel_size": 3, "activation": "relu"},
+       {"type": "max_pooling2d", "pool_size": 2},
+       {"type": "conv2d", "filters": 32, "kernel_size": 3, "activation": "relu"},
+       {"type": "max_pooling2d", "pool_size": 2},
+       {"type": "flatten"}, {"type": "dense", "units": 64, "activation": "relu"}, {"type": "dense", "units": 3}]
+
+
+def write(path, spec):
+    with open(path, "w") as f:
+        json.dump(spec, f, indent=1)
+    return path
+
+
+def cli(lang, *args):
+    if lang == "python":
+        return [PY, "-m", "streamfit", *args]
+    return [node(), os.path.join("js", args[0] + ".mjs"), *args[1:]]
+
+
+def median_row(name, runs, unit, extra=""):
+    rates = [r for r, _, _ in runs]
+    row = {"case": name, "unit": unit, "median": statistics.median(rates), "min": min(rates), "max": max(rates),
+           "records": runs[0][1], "peak_rss_mb": max(m for _, _, m in runs)}
+    print(f"{name:<34}{row['median']:>12,.0f}{row['min']:>12,.0f}{row['max']:>12,.0f}{row['records']:>10}"
+          f"{row['peak_rss_mb']:>13,.0f}  {extra}", flush=True)
+    return row
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--images", type=int, default=2000)
+    ap.add_argument("--size", type=int, default=128)
+    ap.add_argument("--memory-records", type=int, default=20000, help="1x of the memory test (10x is also run)")
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--alone-epochs", type=int, default=10,
+                    help="epochs read by 'packed alone' (the first one also checks every shard's sha256)")
+    ap.add_argument("--data", default=os.path.join(ROOT, "build", "bench_packed"))
+    ap.add_argument("--out", default=os.path.join(ROOT, "bench", "results", "packed.json"))
+    args = ap.parse_args()
+    data = args.data
+    subprocess.run([PY, os.path.join(ROOT, "tools", "make_demo_data.py"), data, "--rows", "10",
+                    "--images", str(args.images), "--size", str(args.size)], check=True)
+    size = args.size
+    source = {"type": "image_folder", "path": os.path.join(data, "shapes")}  # no resize: pixels stay uint8
+    rows = []
+    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores; {args.images} images "
+          f"{size}x{size}x3 uint8; median of {args.repeats} (min-max)")
+    print(f"{'case':<34}{'median/s':>12}{'min':>12}{'max':>12}{'records':>10}{'peak RSS MB':>13}")
+
+    packs = {}
+    for lang in ("python", "node"):
+        spec = write(os.path.join(data, "pack_spec.json"), {"source": source, "ops": []})
+        runs = []
+        for _ in range(args.repeats):
+            out = os.path.join(data, f"pack_{lang}")
+            shutil.rmtree(out, ignore_errors=True)  # our own bench output, rewritten each run
+            t0 = time.perf_counter()
+            _, rss = run_child(cli(lang, "pack", spec, out, "--quiet"))
+            runs.append((args.images / (time.perf_counter() - t0), args.images, rss))
+        packs[lang] = out
+        rows.append(median_row(f"pack {lang} (CLI, incl. start-up)", runs, "img/s"))
+
+    other = {"python": "node", "node": "python"}
+    for lang in ("python", "node"):
+        spec = write(os.path.join(data, f"alone_{lang}.json"), {
+            "source": {"type": "packed", "path": packs[other[lang]], "order": "global", "seed": 1},
+            "ops": [{"op": "batch", "batch_size": 32}, {"op": "prefetch", "buffer_size": 4}]})
+        script = os.path.join("bench", "input_py.py" if lang == "python" else "input_js.mjs")
+        runs = []
+        for _ in range(args.repeats):
+            out, rss = run_child(([PY] if lang == "python" else [node()]) + [script, spec, str(args.alone_epochs)])
+            r = last_json(out)
+            runs.append((r["records_per_s"], r["records"], rss))
+        rows.append(median_row(f"packed alone {lang}", runs, "img/s"))
+
+    for lang in ("python", "node"):
+        spec = write(os.path.join(data, f"fit_{lang}.json"), {
+            "source": {"type": "packed", "path": packs[lang], "order": "global", "seed": 1},
+            "ops": [{"op": "batch", "batch_size": 32}, {"op": "map", "fn": "divide", "value": 255},
+                    {"op": "prefetch", "buffer_size": 4}],
+            "model": {"seed": 1, "input_shape": [size, size, 3], "layers": CNN},
+            "train": {"epochs": 2, "loss": "sparse_categorical_crossentropy",
+                      "optimizer": {"type": "sgd", "learning_rate": 0.01}}})
+        ours = [fit(lang, spec) for _ in range(args.repeats)]
+        ref = [inmem(lang, spec) for _ in range(args.repeats)]
+        ratio = statistics.median(r for r, _, _ in ours) / statistics.median(r for r, _, _ in ref)
+        row = median_row(f"packed fit {lang}", ours, "img/s", f"fit/in-memory {ratio:.3f}")
+        row["vs_in_memory"] = ratio
+        rows.append(row)
+        rows.append(median_row(f"in-memory fit {lang}", ref, "img/s"))
+
+    for lang in ("python", "node"):
+        script = os.path.join("bench", "pack_memory_py.py" if lang == "python" else "pack_memory_js.mjs")
+        exe = PY if lang == "python" else node()
+        peaks = {}
+        for k in (1, 10):
+            n = args.memory_records * k
+            folder = os.path.join(data, f"memory_{lang}_{k}x")
+            shutil.rmtree(folder, ignore_errors=True)
+            for mode in ("pack", "stream"):
+                out, rss = run_child([exe, script, mode, folder, str(n)])
+                r = last_json(out)
+                peaks[(mode, k)] = rss
+                rows.append(median_row(f"memory {mode} {k}x {lang}", [(r["records_per_s"], n, rss)], "rec/s"))
+            shutil.rmtree(folder, ignore_errors=True)
+        for mode in ("pack", "stream"):
+            ratio = peaks[(mode, 10)] / peaks[(mode, 1)]
+            print(f"  {lang} {mode}: peak RSS 10x/1x = {ratio:.3f}")
+            rows.append({"case": f"memory {mode} {lang} rss 10x/1x", "ratio": ratio})
+
+    write_results(args.out, "make bench (bench/packed.py)", args, rows)
+
+
+if __name__ == "__main__":
+    main()
