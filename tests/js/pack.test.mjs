@@ -208,7 +208,7 @@ test('pack_key is the sha256 of the canonical JSON of SPEC.md §9.1', async () =
   const part = `{"ops":[{"fn":"divide","op":"map","value":2}],"source":{"label":"y","path":${JSON.stringify(resolve(dir, 'xy.csv'))},"type":"csv"}}`;
   assert.equal(index.pack_key, sha256(`{"pipeline":"csv(xy.csv) -> map(divide)","shard_bytes":524288,"spec":${part},"variable":[]}`));
   assert.deepEqual(index.producer, { language: 'node', pipeline: 'csv(xy.csv) -> map(divide)', spec: JSON.parse(part) });
-  assert.equal(r.stdout, `packed    csv(xy.csv) -> map(divide): 2 records in 1 shards -> ${join(dir, 'out')}\nleft      2 ops for reading (apply them after {"type": "packed"}): [{"op": "batch", "batch_size": 1}, {"op": "take", "count": 1}]\n`);
+  assert.equal(r.stdout, `packed    csv(xy.csv) -> map(divide): 2 records in 1 shard -> ${join(dir, 'out')}\nleft      2 ops for reading (apply them after {"type": "packed"}): [{"op": "batch", "batch_size": 1}, {"op": "take", "count": 1}]\n`);
   assert.equal(r.stderr, '', '--quiet prints no progress');
 });
 
