@@ -138,21 +138,7 @@ const AHEAD = 8;
 export async function* getInOrder(stage, n, index, epoch) {
   const read = stage.source().beginRead(epoch);
   let yielded = 0;
-  if (!stage.getAhead) {
-    for (let i = 0; i < n; i++) {
-      let record;
-      try {
-        record = await stage.get(index(i), epoch);
-      } catch (err) {
-        if (read.drop(err)) continue;
-        throw err;
-      }
-      yielded++;
-      yield record;
-    }
-    if (stage.readsToEnd()) read.finish(yielded);
-    return;
-  }
+  const ahead = stage.getAhead ? AHEAD : 1; // one at a time unless the stage reads ahead well
   const pending = [];
   let next = 0;
   const start = () => {
@@ -163,7 +149,7 @@ export async function* getInOrder(stage, n, index, epoch) {
     next++;
   };
   for (let i = 0; i < n; i++) {
-    while (next < n && pending.length < AHEAD) start();
+    while (next < n && pending.length < ahead) start();
     let record;
     try {
       record = await pending.shift();
