@@ -19,7 +19,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ..core.args import as_int
+from ..core.args import as_channels, as_flag, as_image_size, as_int
 from ..core.block import rows as block_rows
 from ..core.record import flatten, map_structure
 from ..errors import raise_error
@@ -181,16 +181,9 @@ def decode_image(channels: int = 3, image_size: list[int] | None = None, scale: 
 
         packed("flowers_pack").map(decode_image(image_size=[64, 64], scale=True)).batch(32)
     """
-    ch = as_int(channels, "decode_image channels", 0, 4)
-    if ch == 2:
-        raise_error("SF_ARG", "map(decode_image) channels must be 0, 1, 3 or 4, got 2")
-    size = None
-    if image_size is not None:
-        if not isinstance(image_size, (list, tuple)) or len(image_size) != 2:
-            raise_error("SF_ARG", f"map(decode_image) image_size must be [height, width], got {image_size!r}")
-        size = (as_int(image_size[0], "image_size height", 1), as_int(image_size[1], "image_size width", 1))
-    if not isinstance(scale, bool):
-        raise_error("SF_ARG", f"map(decode_image) scale must be true or false, got {scale!r}", kind="type")
+    ch = as_channels(channels, "map(decode_image)")
+    size = as_image_size(image_size, "map(decode_image)")
+    as_flag(scale, "map(decode_image) scale")
 
     def leaf(a: np.ndarray, lead: int) -> np.ndarray:
         from ..tf import image

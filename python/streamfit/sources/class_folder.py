@@ -17,7 +17,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from ..core.args import as_int
+from ..core.args import as_image_size
 from ..core.on_error import SkipLog, check_on_error, skip_suffix
 from ..core.pipeline import Pipeline
 from ..core.stage import FileSource, check_index
@@ -146,11 +146,7 @@ def class_folder(path: str, class_names: list[str] | None = None, label_mode: st
     _choice(label_mode, "label_mode", _LABEL_MODES)
     channels = _CHANNELS[_choice(color_mode, "color_mode", tuple(_CHANNELS))]
     _choice(split_mode, "split_mode", ("streamfit", "keras"))
-    size = None
-    if image_size is not None:
-        if not isinstance(image_size, (list, tuple)) or len(image_size) != 2:
-            raise_error("SF_ARG", f"class_folder image_size must be [height, width], got {image_size!r}")
-        size = (as_int(image_size[0], "image_size height", 1), as_int(image_size[1], "image_size width", 1))
+    size = as_image_size(image_size, "class_folder")
     crop = _flag(crop_to_aspect_ratio, "crop_to_aspect_ratio")
     pad = _flag(pad_to_aspect_ratio, "pad_to_aspect_ratio")
     if crop and pad:

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from ..core.args import as_int
+from ..core.args import as_channels, as_flag, as_image_size
 from ..core.on_error import SkipLog, Tally, check_on_error, format_counts, skip_suffix
 from ..core.pipeline import Pipeline
 from ..core.stage import FileSource, check_index
@@ -72,17 +72,9 @@ class ImageFolderSource(FileSource):
         if label_mode not in _LABEL_MODES:
             raise_error("SF_ARG", f"image_folder label_mode must be one of {', '.join(_LABEL_MODES)}, "
                         f"got {label_mode!r}")
-        self.channels = 3 if channels is None else as_int(channels, "image_folder channels", 0, 4)
-        if self.channels == 2:
-            raise_error("SF_ARG", "image_folder channels must be 0, 1, 3 or 4, got 2")
-        self.size = None
-        if image_size is not None:
-            if not isinstance(image_size, (list, tuple)) or len(image_size) != 2:
-                raise_error("SF_ARG", f"image_folder image_size must be [height, width], got {image_size!r}")
-            self.size = (as_int(image_size[0], "image_size height", 1), as_int(image_size[1], "image_size width", 1))
-        if not isinstance(scale, bool):
-            raise_error("SF_ARG", f"image_folder scale must be true or false, got {scale!r}", kind="type")
-        self.label_mode, self.scale = label_mode, scale
+        self.channels = 3 if channels is None else as_channels(channels, "image_folder")
+        self.size = as_image_size(image_size, "image_folder")
+        self.label_mode, self.scale = label_mode, as_flag(scale, "image_folder scale")
         self.extensions = normalize_extensions(extensions, DEFAULT_EXTENSIONS, "image_folder")
 
         try:

@@ -17,7 +17,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from ..core.args import as_int
+from ..core.args import as_channels, as_flag, as_image_size
 from ..core.on_error import SkipLog, Tally, check_on_error, format_counts, skip_suffix
 from ..core.pipeline import Pipeline
 from ..core.stage import FileSource, check_index
@@ -49,17 +49,9 @@ class PairedFoldersSource(FileSource):
             raise_error("SF_ARG", f"paired_folders label must be a folder name or None, got {label!r}",
                         kind="type")
         self.inputs, self.label_folder = list(inputs), label
-        self.channels = as_int(channels, "paired_folders channels", 0, 4)
-        if self.channels == 2:
-            raise_error("SF_ARG", "paired_folders channels must be 0, 1, 3 or 4, got 2")
-        self.size = None
-        if image_size is not None:
-            if not isinstance(image_size, (list, tuple)) or len(image_size) != 2:
-                raise_error("SF_ARG", f"paired_folders image_size must be [height, width], got {image_size!r}")
-            self.size = (as_int(image_size[0], "image_size height", 1), as_int(image_size[1], "image_size width", 1))
-        if not isinstance(scale, bool):
-            raise_error("SF_ARG", f"paired_folders scale must be true or false, got {scale!r}", kind="type")
-        self.scale = scale
+        self.channels = as_channels(channels, "paired_folders")
+        self.size = as_image_size(image_size, "paired_folders")
+        self.scale = as_flag(scale, "paired_folders scale")
         self.extensions = normalize_extensions(extensions, DEFAULT_EXTENSIONS, "paired_folders")
 
         folders = self.inputs + ([label] if label is not None else [])
