@@ -1,16 +1,14 @@
 // Class-folder source (root/<class>/<file>, Keras's layout); indexable. SPEC.md §3.4.
 // Memory per file: one relative path, one label (Uint16Array / Int32Array)
 // and, with a split, one u32 index -- the path list is never copied.
-import { readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { Source } from '../ops/stage.mjs';
-import { markSkippable } from '../core/on_error.mjs';
 import { NdArray } from '../core/ndarray.mjs';
 import { plainError, rangeError, typeError, describe, checkInt } from '../errors.mjs';
 import { checkSeed } from '../order/seed.mjs';
 import { requirePath } from './path.mjs';
 import { listClassFolder, splitIndices } from './class_folder_listing.mjs';
-import { checkDecode, readBytes } from './file_bytes.mjs';
+import { checkDecode, readBytes, readImage } from './file_bytes.mjs';
 
 const KERAS_EXTENSIONS = ['bmp', 'gif', 'jpeg', 'jpg', 'png'];
 const LABEL_MODES = ['int', 'categorical', 'binary', 'none'];
@@ -163,19 +161,8 @@ export class ClassFolderSource extends Source {
     const k = this.selected === null ? i : this.selected[i];
     const file = join(this.path, this.files[k]);
     if (!this.decode) return this.labelled(await readBytes(file, 'classFolder'), k);
-    let bytes;
-    try {
-      bytes = await readFile(file);
-    } catch (cause) {
-      throw plainError('SF_FILE_NOT_FOUND', `classFolder: image ${file} cannot be read (${cause.code ?? cause.message}); was it moved while the pipeline ran?`, cause);
-    }
-    const { decodeImage } = await import('../tfjs/image.mjs');
-    let x;
-    try {
-      x = await decodeImage(bytes, { channels: this.channels, imageSize: this.imageSize, scale: this.scale, file, fit: this.fit });
-    } catch (err) {
-      throw this.onError === 'skip' && err.code === 'SF_IMAGE_DECODE' ? markSkippable(err) : err;
-    }
+    const options = { channels: this.channels, imageSize: this.imageSize, scale: this.scale, fit: this.fit };
+    const x = await readImage(file, 'classFolder', options, this.onError);
     return this.labelled(x, k);
   }
 

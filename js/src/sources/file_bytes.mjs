@@ -6,6 +6,7 @@
 // Python twin: python/streamfit/sources/file_bytes.py.
 import { readFile } from 'node:fs/promises';
 import { NdArray } from '../core/ndarray.mjs';
+import { markSkippable } from '../core/on_error.mjs';
 import { plainError, rangeError, typeError, describe } from '../errors.mjs';
 
 /**
@@ -38,11 +39,35 @@ export function checkDecode(decode, who, pixelOptions) {
  * @returns {Promise<NdArray>}
  */
 export async function readBytes(file, who) {
-  let buf;
+  const buf = await readImageFile(file, who);
+  return new NdArray('uint8', [buf.length], new Uint8Array(buf.buffer, buf.byteOffset, buf.length));
+}
+
+/**
+ * A listed image decoded with TF's kernels (SPEC.md §3.2); under onError
+ * 'skip' a file that does not decode is marked skippable (SPEC.md §4.6), so the
+ * read drops and counts it. A file gone since the listing is SF_FILE_NOT_FOUND.
+ * @example const x = await readImage('shapes/circle_0.png', 'imageFolder', { channels: 3 }, 'raise');
+ * @param {string} file
+ * @param {string} who the source, for messages
+ * @param {object} options decodeImage's options (channels, imageSize, scale, fit)
+ * @param {'raise'|'skip'} onError
+ * @returns {Promise<NdArray>}
+ */
+export async function readImage(file, who, options, onError) {
+  const bytes = await readImageFile(file, who);
+  const { decodeImage } = await import('../tfjs/image.mjs');
   try {
-    buf = await readFile(file);
+    return await decodeImage(bytes, { ...options, file });
+  } catch (err) {
+    throw onError === 'skip' && err.code === 'SF_IMAGE_DECODE' ? markSkippable(err) : err;
+  }
+}
+
+async function readImageFile(file, who) {
+  try {
+    return await readFile(file);
   } catch (cause) {
     throw plainError('SF_FILE_NOT_FOUND', `${who}: image ${file} cannot be read (${cause.code ?? cause.message}); was it moved while the pipeline ran?`, cause);
   }
-  return new NdArray('uint8', [buf.length], new Uint8Array(buf.buffer, buf.byteOffset, buf.length));
 }

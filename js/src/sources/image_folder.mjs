@@ -1,14 +1,12 @@
 // Image folder source with labels in file names; indexable. SPEC.md §3.2.
 import { readdirSync, statSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { basename, join, extname } from 'node:path';
 import { Source } from '../ops/stage.mjs';
-import { markSkippable } from '../core/on_error.mjs';
 import { NdArray } from '../core/ndarray.mjs';
 import { compareUtf8 } from '../core/record.mjs';
-import { plainError, rangeError, typeError, describe, checkInt } from '../errors.mjs';
+import { rangeError, typeError, describe, checkInt } from '../errors.mjs';
 import { requirePath } from './path.mjs';
-import { checkDecode, readBytes } from './file_bytes.mjs';
+import { checkDecode, readBytes, readImage } from './file_bytes.mjs';
 
 const DEFAULT_EXTENSIONS = ['jpg', 'jpeg', 'png', 'bmp', 'gif', 'webp'];
 const LABEL_MODES = ['int', 'categorical', 'none'];
@@ -142,20 +140,8 @@ export class ImageFolderSource extends Source {
     const name = this.files[i];
     const file = join(this.path, name);
     if (!this.decode) return this.labelled(await readBytes(file, 'imageFolder'), i);
-    let bytes;
-    try {
-      bytes = await readFile(file);
-    } catch (cause) {
-      throw plainError('SF_FILE_NOT_FOUND', `imageFolder: image ${file} cannot be read (${cause.code ?? cause.message}); was it moved while the pipeline ran?`, cause);
-    }
-    const { decodeImage } = await import('../tfjs/image.mjs');
-    let x;
-    try {
-      x = await decodeImage(bytes, { channels: this.channels, imageSize: this.imageSize, scale: this.scale, file });
-    } catch (err) {
-      throw this.onError === 'skip' && err.code === 'SF_IMAGE_DECODE' ? markSkippable(err) : err;
-    }
-    return this.labelled(x, i);
+    const options = { channels: this.channels, imageSize: this.imageSize, scale: this.scale };
+    return this.labelled(await readImage(file, 'imageFolder', options, this.onError), i);
   }
 
   /** The record of file i with pixels (or bytes) x. */
