@@ -341,3 +341,29 @@ def test_an_error_mid_way_leaves_only_whole_shards_and_resume_matches(tmp_path):
     info = pipe.pack(str(tmp_path / "p"), shard_bytes=40, progress=False)
     ref = pipe.pack(str(tmp_path / "ref"), shard_bytes=40, progress=False)
     assert info == ref and _files(tmp_path / "p") == _files(tmp_path / "ref")
+
+
+def test_writer_holds_two_shards_of_buffers_however_many_shards(tmp_path, monkeypatch):
+    # fixed fields are copied into one buffer per field per shard, recycled once the shard is
+    # written: a 12-shard pack must get by with the filling shard's and the in-flight shard's
+    from streamfit.core import buffer_pool
+
+    given = []
+    take = buffer_pool.BufferPool.take
+
+    def spy(self, shape, dtype):
+        a = take(self, shape, dtype)
+        given.append((a.ctypes.data, a.dtype.name))
+        return a
+
+    monkeypatch.setattr(buffer_pool.BufferPool, "take", spy)
+    rows = [(np.full((4, 4), k % 251, dtype=np.uint8), np.int32(k), np.arange(k % 5, dtype=np.float32))
+            for k in range(240)]
+    pipe = from_generator(lambda: iter(rows), name="rows")
+    index = pipe.pack(str(tmp_path / "p"), shard_bytes=500, variable=["2"], progress=False)
+    assert len(index["shards"]) >= 12
+    assert len(given) == 2 * len(index["shards"])  # one buffer per fixed field per shard
+    assert len(set(given)) <= 4  # two fields x (filling + in flight)
+    got = list(packed(str(tmp_path / "p")))
+    assert len(got) == len(rows)
+    assert all(np.array_equal(g[0], r[0]) and g[1] == r[1] and np.array_equal(g[2], r[2]) for g, r in zip(got, rows))

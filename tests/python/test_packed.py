@@ -253,3 +253,17 @@ def test_keras_pydataset_over_a_packed_source():
     x, y = ds[3]
     want_x, want_y = pipe.batch_at(3)
     assert np.array_equal(x, want_x) and np.array_equal(y, want_y)
+
+
+def test_blocks_reuse_memory_only_after_every_batch_of_them_is_dropped():
+    # the reader recycles its gather arrays (core/buffer_pool.py): batches kept by the caller must
+    # never change, and once dropped their memory serves later epochs
+    pipe = packed(str(PACKS / "xy"), order="global", seed=3).batch(50)
+    kept = [[b for b in pipe.iterate(epoch)] for epoch in range(3)]
+    for epoch in range(3):
+        fresh = packed(str(PACKS / "xy"), order="global", seed=3).batch(50)
+        assert [digest(b) for b in kept[epoch]] == [digest(b) for b in fresh.iterate(epoch)]
+    seen = {b[0].base.ctypes.data for e in kept for b in e if b[0].base is not None}
+    del kept
+    again = {b[0].base.ctypes.data for b in pipe.iterate(3) if b[0].base is not None}
+    assert again and again <= seen

@@ -27,6 +27,7 @@ from typing import Any, Callable, Iterator
 import numpy as np
 
 from ..core import block as blk
+from ..core.buffer_pool import BufferPool
 from ..errors import raise_error
 from .format import DTYPES, FORMAT, ST_NUMPY, parse_header
 from .index import PackIndex, rebuild
@@ -95,6 +96,7 @@ class ShardSet:
         self._lock = threading.Lock()
         self._shard_locks = [threading.Lock() for _ in index.shards]
         self._since_release = 0
+        self.pool = BufferPool()  # gathered blocks reuse arrays nobody holds any more (no fresh page faults)
         self.hint: Callable[[int], None] | None = None
         """Called with each shard as it is opened (the read-ahead follows the reader)."""
 
@@ -258,7 +260,8 @@ class ShardSet:
             for _ in ordered_map(self.shard, closed):
                 pass
         shards = {s: self.shard(s) for s in touched}
-        leaves = {f.name: _gather([f.name, f.record_bytes], shards, sid, loc, f.shape, f.dtype)
+        leaves = {f.name: _gather(self.pool.take((len(sid), *f.shape), f.dtype), [f.name, f.record_bytes], shards,
+                                  sid, loc)
                   for f in self.index.fields}
         self._count_read(sum(a.nbytes for a in leaves.values()))
         yield rebuild(self.index.structure, leaves)
@@ -281,12 +284,11 @@ def _unique_in_order(sid: np.ndarray) -> list[int]:
     return values[np.argsort(first)].tolist()
 
 
-def _gather(name_size: list[Any], shards: dict[int, Shard], sid: np.ndarray, loc: np.ndarray,
-            shape: tuple[int, ...], dtype: str) -> np.ndarray:
-    """``out[j] = shards[sid[j]].fixed[name][loc[j]]`` into one new array."""
+def _gather(out: np.ndarray, name_size: list[Any], shards: dict[int, Shard], sid: np.ndarray,
+            loc: np.ndarray) -> np.ndarray:
+    """``out[j] = shards[sid[j]].fixed[name][loc[j]]``; returns ``out``."""
     name, record_bytes = name_size
     m = len(sid)
-    out = np.empty((m, *shape), dtype=np.dtype(dtype))
     # runs: stretches of consecutive records of one shard (a whole chunk when reading in order)
     cut = np.flatnonzero((sid[1:] != sid[:-1]) | (loc[1:] != loc[:-1] + 1)) + 1
     if len(cut) + 1 <= max(1, m // 8) or record_bytes >= RUN_COPY_BYTES:

@@ -24,8 +24,11 @@ import os
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Sequence
 
+import numpy as np
+
 from ..core import block as blk
 from ..core.args import as_int
+from ..core.buffer_pool import BufferPool
 from ..core.stage import Stage
 from ..errors import raise_error
 from ..ops.prefetch import Prefetch
@@ -54,7 +57,13 @@ def check_packable(stages: Sequence[Stage], summary: str) -> None:
 
 
 class _Shards:
-    """Cuts pieces into shards and writes each on one writer thread, one shard in flight."""
+    """Cuts pieces into shards and writes each on one writer thread, one shard in flight.
+
+    Fixed-shape fields are copied into one buffer per field for the shard being filled
+    (recycled once its shard is written, ``core/buffer_pool.py``), so the source's blocks are
+    let go at once: what the writer holds is two shards' worth (filling, in flight), whatever
+    the block sizes and however long the run (peak memory flat in data size). Variable fields
+    are kept as row ranges of their blocks."""
 
     def __init__(self, folder: str, fields: Fields, key: str, shard_bytes: int, kept: list[dict[str, Any]],
                  first_record: int) -> None:
@@ -63,6 +72,12 @@ class _Shards:
         self.first_record = first_record
         self.pieces: list[Piece] = []
         self.size = 0
+        self.rows = 0
+        self.buffers: list[Any] = []
+        fixed = sum(_record_bytes(shape, dtype) for _, dtype, shape, _ in fields.leaves if shape is not None)
+        # a shard closes once its bytes reach shard_bytes, so it never holds more rows than this
+        self.capacity = math.ceil(shard_bytes / fixed) if fixed else 0
+        self.recycle = BufferPool(capacity=2 * len(fields.leaves) + 2)
         self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="streamfit-pack")
         self.pending: Future[dict[str, Any]] | None = None
 
@@ -74,8 +89,19 @@ class _Shards:
             per += a.nbytes // rows if shape is not None else a.shape[1] * a.dtype.itemsize + 8
         while lo < hi:
             take = hi - lo if per == 0 else min(hi - lo, math.ceil((self.shard_bytes - self.size) / per))
-            self.pieces.append([a[lo:lo + take] for a in leaves])
+            if not self.buffers and self.capacity:
+                self.buffers = [self.recycle.take((self.capacity, *shape), dtype) if shape is not None else None
+                                for _, dtype, shape, _ in self.fields.leaves]
+            piece = []
+            for a, buf in zip(leaves, self.buffers or [None] * len(leaves)):
+                if buf is None:
+                    piece.append(a[lo:lo + take])
+                else:
+                    buf[self.rows:self.rows + take] = a[lo:lo + take]
+                    piece.append(buf[self.rows:self.rows + take])
+            self.pieces.append(piece)
             self.size += take * per
+            self.rows += take
             lo += take
             if self.size >= self.shard_bytes:
                 self.flush()
@@ -85,10 +111,14 @@ class _Shards:
             return
         self._collect()
         number = len(self.entries) + (self.pending is not None)
-        self.pending = self.pool.submit(write_shard, self.folder, number, self.pieces, self.fields, self.key,
-                                        self.first_record)
-        self.first_record += sum(int(p[0].shape[0]) for p in self.pieces)
-        self.pieces, self.size = [], 0
+        first, self.first_record = self.first_record, self.first_record + self.rows
+        self.pending = self.pool.submit(self._write, number, [self.pieces], first)
+        self.pieces, self.size, self.rows, self.buffers = [], 0, 0, []
+
+    def _write(self, number: int, box: list[list[Piece]], first_record: int) -> dict[str, Any]:
+        # the pieces leave the box, so the executor's work item does not hold them: once the result
+        # is set, the shard's buffers are free for the next shard (no third buffer in a race)
+        return write_shard(self.folder, number, box.pop(), self.fields, self.key, first_record)
 
     def _collect(self) -> None:
         if self.pending is not None:
@@ -107,6 +137,10 @@ class _Shards:
         finally:
             self.pool.shutdown(wait=True)
         return self.entries
+
+
+def _record_bytes(shape: tuple[int, ...], dtype: str) -> int:
+    return math.prod(shape) * np.dtype(dtype).itemsize
 
 
 def _variable(variable: Any) -> list[str]:
