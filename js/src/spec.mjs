@@ -63,7 +63,8 @@ const MODEL = { keys: { seed: 'any', input_shape: 'array', layers: 'array' }, re
 const TRAIN = { keys: { epochs: 'number', loss: 'string', optimizer: 'object', steps_per_epoch: 'number?', metrics: 'array' }, required: ['epochs', 'loss', 'optimizer'] };
 const OPTIMIZERS = {
   sgd: { keys: { type: 'string', learning_rate: 'number', momentum: 'number' }, required: ['learning_rate'] },
-  adam: { keys: { type: 'string', learning_rate: 'number' }, required: ['learning_rate'] },
+  adam: { keys: { type: 'string', learning_rate: 'number', beta_1: 'number', beta_2: 'number', epsilon: 'number' }, required: ['learning_rate'] },
+  rmsprop: { keys: { type: 'string', learning_rate: 'number', rho: 'number', momentum: 'number', epsilon: 'number' }, required: ['learning_rate'] },
 };
 
 function specError(message) {

@@ -96,7 +96,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
     from .tf.train import train_spec
 
     spec = load_spec(args.spec)
-    history = train_spec(spec, epochs=args.epochs, quiet=args.quiet)
+    history = train_spec(spec, epochs=args.epochs, quiet=args.quiet, weights_path=args.weights)
     if args.history:
         with open(args.history, "w", encoding="utf-8") as f:
             json.dump(history, f, indent=1)
@@ -143,6 +143,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("spec")
     p.add_argument("--epochs", type=int, default=None)
     p.add_argument("--history", default=None, help="write the history JSON here")
+    p.add_argument("--weights", default=None, help="write the final weights here (JSON, SPEC §8)")
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(run=_cmd_train)
     p = sub.add_parser("crosscheck", help="compare Python and Node on one spec")

@@ -153,7 +153,10 @@ TRAIN: Schema = {
 }
 OPTIMIZERS: dict[str, Schema] = {
     "sgd": {"learning_rate": (_num, True, "a number"), "momentum": (_num, False, "a number")},
-    "adam": {"learning_rate": (_num, True, "a number")},
+    "adam": {"learning_rate": (_num, True, "a number"), "beta_1": (_num, False, "a number"),
+             "beta_2": (_num, False, "a number"), "epsilon": (_num, False, "a number")},
+    "rmsprop": {"learning_rate": (_num, True, "a number"), "rho": (_num, False, "a number"),
+                "momentum": (_num, False, "a number"), "epsilon": (_num, False, "a number")},
 }
 TOP: Schema = {"source": (lambda v: isinstance(v, dict), True, "an object"),
                "ops": (lambda v: isinstance(v, list), False, "a list of ops"),

@@ -179,3 +179,42 @@ test('fromRange pipeline to tfjs gives int32 tensors', async () => {
   assert.deepEqual(value.arraySync(), [0, 1, 2, 3, 4]);
   value.dispose();
 });
+
+test('optimizer params: Keras defaults, ranges are SF_ARG naming the key (SPEC.md §5.3)', async () => {
+  const { optimizerParams } = await import('../../js/src/tfjs/optimizers.mjs');
+  assert.deepEqual(optimizerParams({ type: 'adam', learning_rate: 0.5 }), { type: 'adam', learning_rate: 0.5, beta_1: 0.9, beta_2: 0.999, epsilon: 1e-7 });
+  assert.deepEqual(optimizerParams({ type: 'rmsprop', learning_rate: 1, momentum: 0.5 }), { type: 'rmsprop', learning_rate: 1, rho: 0.9, momentum: 0.5, epsilon: 1e-7 });
+  for (const [opt, key] of [
+    [{ type: 'sgd', learning_rate: 0 }, 'learning_rate'],
+    [{ type: 'sgd', learning_rate: 1, momentum: 1 }, 'momentum'],
+    [{ type: 'adam', learning_rate: 1, beta_2: -0.1 }, 'beta_2'],
+    [{ type: 'adam', learning_rate: 1, epsilon: 0 }, 'epsilon'],
+    [{ type: 'rmsprop', learning_rate: 1, rho: 1.5 }, 'rho'],
+  ]) {
+    assert.throws(() => optimizerParams(opt), (e) => e.code === 'SF_ARG' && e.message.includes(`train.optimizer.${key}`));
+  }
+});
+
+test('optimizer state saved with getWeights and restored with setWeights continues exactly', async () => {
+  const { kerasOptimizer } = await import('../../js/src/tfjs/optimizers.mjs');
+  for (const opt of [{ type: 'adam', learning_rate: 0.01 }, { type: 'rmsprop', learning_rate: 0.01, momentum: 0.5 }, { type: 'sgd', learning_rate: 0.1, momentum: 0.9 }]) {
+    const w = tf.variable(tf.tensor1d([0.5, -1, 2]), true, `w_${opt.type}_${Math.random()}`);
+    const grads = [[0.1, -0.2, 0.3], [0.05, 0.4, -0.1], [-0.3, 0.2, 0.2], [0.2, 0.1, -0.4]].map((g) => tf.tensor1d(g));
+    const run = (o, from, to) => { for (let k = from; k < to; k++) o.applyGradients({ [w.name]: grads[k] }); };
+    const start = w.dataSync().slice();
+    const a = kerasOptimizer(tf, opt);
+    run(a, 0, 4);
+    const straight = w.dataSync().slice();
+    w.assign(tf.tensor1d(start));
+    const b = kerasOptimizer(tf, opt);
+    run(b, 0, 2);
+    const saved = await b.getWeights();
+    assert.equal(saved[0].name, 'iter');
+    const c = kerasOptimizer(tf, opt);
+    await c.setWeights(saved.map((s) => ({ name: s.name, tensor: s.tensor.clone() })));
+    run(c, 2, 4);
+    assert.deepEqual(Array.from(w.dataSync()), Array.from(straight), opt.type);
+    assert.notDeepEqual(Array.from(straight), Array.from(start));
+    w.dispose();
+  }
+});

@@ -5,6 +5,7 @@ import { checkSeed, resolveSeed } from '../order/seed.mjs';
 import { NdArray } from '../core/ndarray.mjs';
 import { digest } from '../core/record.mjs';
 import { rangeError } from '../errors.mjs';
+import { kerasOptimizer } from './optimizers.mjs';
 
 const ACTIVATIONS = ['linear', 'relu', 'sigmoid', 'tanh', 'softmax'];
 
@@ -124,9 +125,7 @@ export function makeLoss(tf, name) {
   }
 }
 
-/** tfjs optimizer for spec.train.optimizer. */
+/** tfjs optimizer for spec.train.optimizer, with Keras's formulas (SPEC.md §5.3). */
 export function makeOptimizer(tf, opt) {
-  if (opt.type === 'adam') return tf.train.adam(opt.learning_rate);
-  const momentum = opt.momentum ?? 0;
-  return momentum > 0 ? tf.train.momentum(opt.learning_rate, momentum) : tf.train.sgd(opt.learning_rate);
+  return kerasOptimizer(tf, opt);
 }

@@ -1,4 +1,5 @@
 // Training a spec's model on its pipeline with fitDataset. SPEC.md §5.2, §8.
+import { writeFileSync } from 'node:fs';
 import { loadTf } from './load.mjs';
 import { toTfData } from './dataset.mjs';
 import { buildModel, makeLoss, makeOptimizer, weightsDigest } from './model.mjs';
@@ -17,11 +18,20 @@ export function epochLine(e, total) {
 }
 
 /**
+ * SPEC.md §8 `--weights`: the weight arrays in layer order (kernel, bias) as exact JSON numbers.
+ * @example writeWeights(model, 'final_weights.json'); // {"weights": [{"shape": [1, 16], "values": [...]}, ...]}
+ */
+export function writeWeights(model, path) {
+  const weights = model.getWeights().map((w) => ({ shape: w.shape, values: Array.from(w.dataSync()) }));
+  writeFileSync(path, `${JSON.stringify({ weights })}\n`);
+}
+
+/**
  * Trains spec.model on the spec's pipeline; returns the history object of SPEC.md §8.
  * Each fit epoch k iterates pipeline epoch k; with steps_per_epoch it stops after that many batches.
- * @example const history = await trainSpec(loadSpec('examples/xy.json'), { epochs: 2 });
+ * @example const history = await trainSpec(loadSpec('examples/xy.json'), { epochs: 2, weightsPath: 'w.json' });
  */
-export async function trainSpec(spec, { epochs, baseDir, onEpoch, log } = {}) {
+export async function trainSpec(spec, { epochs, baseDir, onEpoch, log, weightsPath } = {}) {
   if (spec.model === undefined || spec.train === undefined) {
     throw typeError('SF_SPEC', 'train needs a spec with "model" and "train" sections (SPEC.md §5)');
   }
@@ -76,6 +86,7 @@ export async function trainSpec(spec, { epochs, baseDir, onEpoch, log } = {}) {
     },
   });
   history.final_weights_digest = weightsDigest(model);
+  if (weightsPath) writeWeights(model, weightsPath);
   model.dispose();
   return history;
 }

@@ -140,18 +140,54 @@ def make_loss(name: str) -> Any:
     raise_error("SF_ARG", f"train.loss must be one of {', '.join(LOSSES)}, got {name!r}")
 
 
+OPTIMIZER_DEFAULTS = {
+    "sgd": {"momentum": 0.0},
+    "adam": {"beta_1": 0.9, "beta_2": 0.999, "epsilon": 1e-7},
+    "rmsprop": {"rho": 0.9, "momentum": 0.0, "epsilon": 1e-7},
+}
+"""SPEC §5.3: every optimizer parameter and its default (Keras's)."""
+
+_RANGES = {"learning_rate": ("> 0", lambda v: v > 0), "epsilon": ("> 0", lambda v: v > 0),
+           "momentum": ("in [0, 1)", lambda v: 0 <= v < 1), "beta_1": ("in [0, 1)", lambda v: 0 <= v < 1),
+           "beta_2": ("in [0, 1)", lambda v: 0 <= v < 1), "rho": ("in [0, 1)", lambda v: 0 <= v < 1)}
+
+
+def optimizer_params(opt: dict[str, Any]) -> dict[str, float]:
+    """``opt`` with defaults filled in and ranges checked (``SF_ARG`` naming the key).
+
+    Example::
+
+        optimizer_params({"type": "adam", "learning_rate": 0.01})["beta_2"]   # 0.999
+    """
+    kind = opt["type"]
+    if kind not in OPTIMIZER_DEFAULTS:
+        raise_error("SF_ARG", f"train.optimizer.type must be one of {', '.join(OPTIMIZER_DEFAULTS)}, got {kind!r}")
+    params = {"learning_rate": float(opt["learning_rate"])}
+    params.update({k: float(opt.get(k, v)) for k, v in OPTIMIZER_DEFAULTS[kind].items()})
+    for key, value in params.items():
+        text, ok = _RANGES[key]
+        if not ok(value):
+            raise_error("SF_ARG", f"train.optimizer.{key} must be {text}, got {value}")
+    return params
+
+
 def make_optimizer(opt: dict[str, Any]) -> Any:
-    """Keras optimizer for ``{"type": "sgd"|"adam", "learning_rate", "momentum"}``."""
+    """Keras optimizer for ``train.optimizer`` (SPEC §5.3): Keras's formulas are the spec's,
+    and Node runs the same ones (js/src/tfjs/optimizers.mjs).
+
+    Example::
+
+        make_optimizer({"type": "rmsprop", "learning_rate": 0.001, "momentum": 0.9})
+    """
     keras = import_tf().keras
-    lr = float(opt["learning_rate"])
-    if not lr > 0:
-        raise_error("SF_ARG", f"train.optimizer.learning_rate must be > 0, got {lr}")
+    p = optimizer_params(opt)
     if opt["type"] == "sgd":
-        momentum = float(opt.get("momentum", 0.0))
-        if not 0 <= momentum < 1:
-            raise_error("SF_ARG", f"train.optimizer.momentum must be in [0, 1), got {momentum}")
-        return keras.optimizers.SGD(learning_rate=lr, momentum=momentum)
-    return keras.optimizers.Adam(learning_rate=lr)
+        return keras.optimizers.SGD(learning_rate=p["learning_rate"], momentum=p["momentum"])
+    if opt["type"] == "adam":
+        return keras.optimizers.Adam(learning_rate=p["learning_rate"], beta_1=p["beta_1"], beta_2=p["beta_2"],
+                                     epsilon=p["epsilon"])
+    return keras.optimizers.RMSprop(learning_rate=p["learning_rate"], rho=p["rho"], momentum=p["momentum"],
+                                    epsilon=p["epsilon"])
 
 
 def weights_digest(model: Any) -> str:

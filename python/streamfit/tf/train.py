@@ -71,9 +71,49 @@ def _callback_class() -> Any:
     return EpochReport
 
 
+def _step_count_class() -> Any:
+    keras = import_tf().keras
+
+    class StepCount(keras.callbacks.Callback):
+        """Keeps ``optimizer.iterations`` equal to the steps applied (SPEC §5.3: Adam's ``t``).
+
+        Keras 3 also counts the read that finds an epoch of unknown length at its end (21 for 20
+        batches), which shifts Adam's bias correction every epoch after the first; no weight
+        changes in that step, only the counter, so it is set back at each epoch's end."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.steps = 0
+
+        def on_train_batch_end(self, batch: int, logs: Any = None) -> None:
+            self.steps += 1
+
+        def on_epoch_end(self, epoch: int, logs: Any = None) -> None:
+            self.model.optimizer.iterations.assign(self.steps)
+
+    return StepCount
+
+
+def write_weights(model: Any, path: str) -> None:
+    """SPEC §8 ``--weights``: the weight arrays in layer order (kernel, bias) as exact JSON numbers.
+
+    Example::
+
+        write_weights(model, "final_weights.json")   # {"weights": [{"shape": [1, 16], "values": [...]}, ...]}
+    """
+    import json
+
+    arrays = [w for layer in model.layers for w in layer.get_weights()]
+    doc = {"weights": [{"shape": list(a.shape), "values": [float(v) for v in a.ravel()]} for a in arrays]}
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(doc, f)
+        f.write("\n")
+
+
 def train_spec(spec: dict[str, Any], base_dir: str = ".", epochs: int | None = None, quiet: bool = False,
-               out: TextIO | None = None) -> dict[str, Any]:
-    """Build pipeline and model from ``spec``, ``fit`` it, return the SPEC §8 history object.
+               out: TextIO | None = None, weights_path: str | None = None) -> dict[str, Any]:
+    """Build pipeline and model from ``spec``, ``fit`` it, return the SPEC §8 history object
+    (and write the final weights to ``weights_path``, SPEC §8 ``--weights``).
 
     Example::
 
@@ -111,7 +151,9 @@ def train_spec(spec: dict[str, Any], base_dir: str = ".", epochs: int | None = N
         # Keras warns when a stream of unknown length ends an epoch; that is how streams end.
         warnings.filterwarnings("ignore", message=".*ran out of data.*")
         model.fit(to_tf(pipeline), epochs=n_epochs, verbose=0, shuffle=False,
-                  callbacks=[report])
+                  callbacks=[_step_count_class()(), report])
+    if weights_path is not None:
+        write_weights(model, weights_path)
     return {
         "language": "python",
         "pipeline": pipeline.summary(),
