@@ -48,8 +48,8 @@ test: install golden-check test-python test-js test-cross
 
 demo: install
 	$(VPY) tools/make_demo_data.py build/demo
-	$(VPY) -m streamfit crosscheck examples/demo_csv.json
-	$(VPY) -m streamfit crosscheck examples/demo_shapes.json
+	$(VPY) -m streamfit crosscheck examples/demo_csv.json --plot build/demo_csv_loss.png
+	$(VPY) -m streamfit crosscheck examples/demo_shapes.json --plot build/demo_shapes_loss.png
 
 bench: install
 	$(VPY) bench/run.py

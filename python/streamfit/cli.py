@@ -96,7 +96,8 @@ def _cmd_train(args: argparse.Namespace) -> int:
     from .tf.train import train_spec
 
     spec = load_spec(args.spec)
-    history = train_spec(spec, epochs=args.epochs, quiet=args.quiet, weights_path=args.weights)
+    history = train_spec(spec, epochs=args.epochs, quiet=args.quiet, weights_path=args.weights,
+                         init_weights=args.init_weights)
     if args.history:
         with open(args.history, "w", encoding="utf-8") as f:
             json.dump(history, f, indent=1)
@@ -110,7 +111,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
 def _cmd_crosscheck(args: argparse.Namespace) -> int:
     from .crosscheck import crosscheck
 
-    return crosscheck(args.spec, epochs=args.epochs, show_all=args.all)
+    return crosscheck(args.spec, epochs=args.epochs, show_all=args.all, plot=args.plot)
 
 
 def _cmd_pack(args: argparse.Namespace) -> int:
@@ -144,12 +145,14 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--epochs", type=int, default=None)
     p.add_argument("--history", default=None, help="write the history JSON here")
     p.add_argument("--weights", default=None, help="write the final weights here (JSON, SPEC §8)")
+    p.add_argument("--init-weights", default=None, help="start from the weights in this --weights file")
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(run=_cmd_train)
     p = sub.add_parser("crosscheck", help="compare Python and Node on one spec")
     p.add_argument("spec")
     p.add_argument("--epochs", type=int, default=None)
-    p.add_argument("--all", action="store_true", help="print every element row, not only the first and any that differ")
+    p.add_argument("--all", action="store_true", help="print every element and step row, not only the first and any that differ")
+    p.add_argument("--plot", default=None, metavar="PNG", help="write both languages' loss per step to this PNG")
     p.set_defaults(run=_cmd_crosscheck)
     p = sub.add_parser("pack", help="write a spec's records as a pack (resumable; SPEC §9)")
     p.add_argument("spec")

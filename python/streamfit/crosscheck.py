@@ -1,9 +1,10 @@
 """``python -m streamfit crosscheck SPEC``: the same spec in Python and in Node (SPEC §8).
 
-Runs inspect (all elements) and train in both languages, prints the element
-digests side by side and the per-epoch losses with their absolute difference,
-and returns 1 when any element digest (or the initial weights digest, fixed by
-SPEC §5.1) differs.
+Runs inspect (all elements) and train in both languages, from one initial
+weights file, and prints the element digests side by side, then the losses per
+epoch and per step and the final weights' differences (``crosscheck_train.py``);
+returns 1 when any element digest or the initial weights digest differs, or
+when training disagrees beyond the tolerance for its length (SPEC §8).
 
 The Node executable is ``$STREAMFIT_NODE``, else ``node`` on PATH, else
 ``python -m nodejs`` from the optional ``nodejs-bin`` package. The Node CLIs
@@ -22,6 +23,7 @@ import sys
 import tempfile
 from typing import Any
 
+from .crosscheck_train import compare_training
 from .errors import raise_error
 
 _REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -94,29 +96,43 @@ def _with_resolved_seeds(spec_path: str, tmp: str) -> str:
     return path
 
 
-def run_both(spec_path: str, epochs: int | None) -> tuple[dict, dict, dict, dict]:
-    """``(py_inspect, node_inspect, py_history, node_history)``."""
+def _read_weights(path: str) -> list[Any]:
+    import numpy as np
+
+    with open(path, encoding="utf-8") as f:
+        return [np.array(w["values"], dtype=np.float64).reshape(w["shape"]) for w in json.load(f)["weights"]]
+
+
+def run_both(spec_path: str, epochs: int | None) -> dict[str, Any]:
+    """Inspect and train ``spec_path`` in both languages: ``{"py", "node"}`` inspect objects, and for a
+    spec with a model ``{"py_hist", "node_hist", "py_w", "node_w"}`` (histories, final weights). Both
+    trainings start from one initial-weights file written here (SPEC §8 ``--init-weights``)."""
     from .cli import inspect_spec
     from .core.stage import INFINITE
     from .spec import load_spec, pipeline_from_spec
-    from .tf.train import train_spec
+    from .tf.model import build_model
+    from .tf.train import train_spec, write_weights
 
+    got: dict[str, Any] = {"py_hist": {}, "node_hist": {}, "py_w": [], "node_w": []}
     with tempfile.TemporaryDirectory() as tmp:
         spec_path = _with_resolved_seeds(os.path.abspath(spec_path), tmp)
         spec = load_spec(spec_path)
         batches = 20 if pipeline_from_spec(spec).cardinality() is INFINITE else 0
-        py_inspect = inspect_spec(spec_path, batches=batches)
-        node_inspect = _last_json(_run_node([_js("inspect.mjs"), spec_path, "--json", "--batches", str(batches)]))
-        py_hist: dict[str, Any] = {}
-        node_hist: dict[str, Any] = {}
+        got["py"] = inspect_spec(spec_path, batches=batches)
+        got["node"] = _last_json(_run_node([_js("inspect.mjs"), spec_path, "--json", "--batches", str(batches)]))
         if "model" in spec and "train" in spec:
-            py_hist = train_spec(spec, epochs=epochs, quiet=True, out=io.StringIO())
-            hist_path = os.path.join(tmp, "history.json")
+            init = os.path.join(tmp, "initial_weights.json")
+            write_weights(build_model(spec["model"])[0], init)
+            py_w, node_w, hist_path = (os.path.join(tmp, n) for n in ("py_w.json", "node_w.json", "history.json"))
+            got["py_hist"] = train_spec(spec, os.path.dirname(spec_path), epochs=epochs, quiet=True,
+                                        out=io.StringIO(), weights_path=py_w, init_weights=init)
             extra = [] if epochs is None else ["--epochs", str(epochs)]
-            _run_node([_js("train.mjs"), spec_path, "--history", hist_path, "--quiet", *extra])
+            _run_node([_js("train.mjs"), spec_path, "--history", hist_path, "--quiet", "--init-weights", init,
+                       "--weights", node_w, *extra])
             with open(hist_path, encoding="utf-8") as f:
-                node_hist = json.load(f)
-    return py_inspect, node_inspect, py_hist, node_hist
+                got["node_hist"] = json.load(f)
+            got["py_w"], got["node_w"] = _read_weights(py_w), _read_weights(node_w)
+    return got
 
 
 def _mark(same: bool) -> str:
@@ -126,8 +142,10 @@ def _mark(same: bool) -> str:
 SHOWN_ROWS = 10
 
 
-def report(py: dict, node: dict, py_hist: dict, node_hist: dict, out: Any = None, show_all: bool = False) -> int:
-    """Print the side-by-side table; return 1 if any digest differs, else 0.
+def report(py: dict, node: dict, py_hist: dict, node_hist: dict, out: Any = None, show_all: bool = False,
+           py_w: Any = None, node_w: Any = None, plot: str | None = None) -> int:
+    """Print the side-by-side table; return 1 if any digest differs or training disagrees
+    beyond its tolerance (``crosscheck_train.py``), else 0.
 
     Rows beyond the first ``SHOWN_ROWS`` are folded into one line unless they
     differ (or ``show_all``); the counts line always covers every element.
@@ -161,34 +179,25 @@ def report(py: dict, node: dict, py_hist: dict, node_hist: dict, out: Any = None
     w(f"elements: python {len(pb)}, node {len(nb)}; digests {_mark(not bad)}")
     if py_hist:
         w()
-        w(f"{'epoch':>5}  {'python loss':>12}  {'node loss':>12}  {'|diff|':>10}  samples (py/node)")
-        pe, ne = py_hist.get("epochs", []), node_hist.get("epochs", [])
-        for k in range(max(len(pe), len(ne))):
-            a = pe[k] if k < len(pe) else None
-            b = ne[k] if k < len(ne) else None
-            la = f"{a['loss']:.6f}" if a else "-"
-            lb = f"{b['loss']:.6f}" if b else "-"
-            diff = f"{abs(a['loss'] - b['loss']):.2e}" if a and b else "-"
-            sa = a["samples"] if a else "-"
-            sb = b["samples"] if b else "-"
-            w(f"{k + 1:>5}  {la:>12}  {lb:>12}  {diff:>10}  {sa}/{sb}")
         init_same = py_hist.get("initial_weights_digest") == node_hist.get("initial_weights_digest")
         bad |= not init_same
         w(f"initial weights digest: {_mark(init_same)}")
-        final_same = py_hist.get("final_weights_digest") == node_hist.get("final_weights_digest")
-        # Informational only: the two backends round differently during training.
-        w("final weights digest:   " + ("equal" if final_same else "not equal (informational: training "
-                                          "float rounding differs between backends)"))
+        trained = compare_training(py_hist, node_hist, py_w or [], node_w or [], out, plot=plot, show_all=show_all)
+        bad |= not trained
     w()
-    w("crosscheck: " + ("DIFFERENT" if bad else "all digests equal"))
+    w("crosscheck: " + ("DIFFERENT" if bad else "all digests equal" + (", training agrees within tolerance"
+                                                                      if py_hist else "")))
     return 1 if bad else 0
 
 
-def crosscheck(spec_path: str, epochs: int | None = None, show_all: bool = False) -> int:
-    """Run both languages on ``spec_path`` and print the comparison; 1 if a digest differs.
+def crosscheck(spec_path: str, epochs: int | None = None, show_all: bool = False, plot: str | None = None) -> int:
+    """Run both languages on ``spec_path`` and print the comparison; 1 if a digest differs or
+    training disagrees beyond its tolerance. ``plot``: write the two loss curves there (PNG).
 
     Example::
 
-        sys.exit(crosscheck("examples/csv_xy.json", epochs=1))
+        sys.exit(crosscheck("examples/csv_xy.json", epochs=1, plot="loss.png"))
     """
-    return report(*run_both(spec_path, epochs), show_all=show_all)
+    got = run_both(spec_path, epochs)
+    return report(got["py"], got["node"], got["py_hist"], got["node_hist"], show_all=show_all, py_w=got["py_w"],
+                  node_w=got["node_w"], plot=plot)

@@ -127,8 +127,13 @@ def test_training_agrees(tmp_path):
 
 def test_crosscheck_command(tmp_path):
     spec = os.path.join(ROOT, "examples", "csv_xy.json")
-    p = py_cli("crosscheck", spec, "--epochs", "1")
+    png = tmp_path / "loss.png"
+    p = py_cli("crosscheck", spec, "--epochs", "1", "--plot", str(png))
     assert "DIFFERENT" not in p.stdout
+    # one initial-weights file for both, 20 steps compared one by one, the strict tolerance
+    assert "per-step loss (20 steps)" in p.stdout and "tolerance (20 steps <= 200)" in p.stdout
+    assert p.stdout.rstrip().endswith("crosscheck: all digests equal, training agrees within tolerance")
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "elements: python 20, node 20; digests equal" in p.stdout  # 1000 rows / batch 50
     assert "9 more rows, all equal" in p.stdout  # rows 0-9 and 19 shown
     p = py_cli("crosscheck", spec, "--epochs", "1", "--all")

@@ -49,6 +49,10 @@ def _callback_class() -> Any:
 
         def on_epoch_begin(self, epoch: int, logs: Any = None) -> None:
             self._t0 = time.perf_counter()
+            self._batch_losses: list[float] = []
+
+        def on_train_batch_end(self, batch: int, logs: Any = None) -> None:
+            self._batch_losses.append(float((logs or {})[BATCH_LOSS]))
 
         def on_epoch_end(self, epoch: int, logs: Any = None) -> None:
             seconds = time.perf_counter() - self._t0
@@ -58,8 +62,9 @@ def _callback_class() -> Any:
             loss = float(logs["loss"])
             row = {"epoch": epoch + 1, "loss": loss, "samples": samples, "seconds": round(seconds, 3)}
             for key, value in logs.items():
-                if key != "loss":
+                if key not in ("loss", BATCH_LOSS):
                     row[key] = float(value)
+            row["batch_losses"] = self._batch_losses
             # fit epoch k read pipeline epoch k (SPEC §1.7); None if it stopped before the source's end
             skipped = self.pipeline.skipped(epoch)
             row["skipped"] = skipped
@@ -69,6 +74,34 @@ def _callback_class() -> Any:
                       file=self.out, flush=True)
 
     return EpochReport
+
+
+BATCH_LOSS = "batch_loss"
+
+
+def _batch_loss_class() -> Any:
+    keras = import_tf().keras
+
+    class BatchLoss(keras.metrics.Metric):
+        """This batch's loss (SPEC §8 ``batch_losses``): Keras logs a running mean per batch, tfjs the
+        batch's own value; this metric gives Python the batch's own value, computed by the same
+        loss object on the same outputs as the training step's loss."""
+
+        def __init__(self, loss: Any) -> None:
+            super().__init__(name=BATCH_LOSS)
+            self.loss = loss
+            self.value = self.add_variable(shape=(), initializer="zeros", name="value")
+
+        def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
+            self.value.assign(self.loss(y_true, y_pred))
+
+        def result(self) -> Any:
+            return self.value
+
+        def reset_state(self) -> None:
+            self.value.assign(0.0)
+
+    return BatchLoss
 
 
 def _step_count_class() -> Any:
@@ -110,10 +143,41 @@ def write_weights(model: Any, path: str) -> None:
         f.write("\n")
 
 
+def read_weights(model: Any, path: str) -> None:
+    """SPEC §8 ``--init-weights``: set ``model``'s weights from a ``--weights`` file; ``SF_ARG``
+    naming the file when it is not one or its shapes are not the model's.
+
+    Example::
+
+        read_weights(model, "initial_weights.json")
+    """
+    import json
+
+    import numpy as np
+
+    try:
+        with open(path, encoding="utf-8") as f:
+            doc = json.load(f)
+        arrays = [np.array(w["values"], dtype=np.float32).reshape(w["shape"]) for w in doc["weights"]]
+    except FileNotFoundError:
+        raise_error("SF_FILE_NOT_FOUND", f"--init-weights: {path} does not exist")
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise_error("SF_ARG", f"--init-weights: {path} is not a weights file written by --weights ({exc})")
+    want = [tuple(w.shape) for layer in model.layers for w in layer.weights]
+    got = [a.shape for a in arrays]
+    if got != want:
+        shown = [json.dumps([list(x) for x in shapes], separators=(",", ":")) for shapes in (got, want)]
+        raise_error("SF_ARG", f"--init-weights: {path} holds weights of shapes {shown[0]}, but the spec's model has "
+                    f"{shown[1]}")
+    model.set_weights(arrays)
+
+
 def train_spec(spec: dict[str, Any], base_dir: str = ".", epochs: int | None = None, quiet: bool = False,
-               out: TextIO | None = None, weights_path: str | None = None) -> dict[str, Any]:
+               out: TextIO | None = None, weights_path: str | None = None,
+               init_weights: str | None = None) -> dict[str, Any]:
     """Build pipeline and model from ``spec``, ``fit`` it, return the SPEC §8 history object
-    (and write the final weights to ``weights_path``, SPEC §8 ``--weights``).
+    (and write the final weights to ``weights_path``, SPEC §8 ``--weights``; start from the
+    weights in the file ``init_weights`` instead of the seed's, ``--init-weights``).
 
     Example::
 
@@ -140,8 +204,11 @@ def train_spec(spec: dict[str, Any], base_dir: str = ".", epochs: int | None = N
         # and let Keras open a fresh iterator (= the next epoch) every fit epoch.
         pipeline = pipeline.take(steps)
     model, seed, drawn = build_model(spec["model"])
-    model.compile(loss=make_loss(tr["loss"]), optimizer=make_optimizer(tr["optimizer"]),
-                  metrics=list(metrics))
+    if init_weights is not None:
+        read_weights(model, init_weights)
+    loss = make_loss(tr["loss"])
+    model.compile(loss=loss, optimizer=make_optimizer(tr["optimizer"]),
+                  metrics=list(metrics) + [_batch_loss_class()(loss)])
     initial = weights_digest(model)
     if not quiet:
         print(f"pipeline  {pipeline.summary()}", file=out)
