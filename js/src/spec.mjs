@@ -60,7 +60,14 @@ const LAYERS = {
 
 const TOP = { keys: { source: 'object', ops: 'array', model: 'object', train: 'object' }, required: ['source'] };
 const MODEL = { keys: { seed: 'any', input_shape: 'array', layers: 'array' }, required: ['input_shape', 'layers'] };
-const TRAIN = { keys: { epochs: 'number', loss: 'string', optimizer: 'object', steps_per_epoch: 'number?', metrics: 'array' }, required: ['epochs', 'loss', 'optimizer'] };
+const TRAIN = {
+  keys: { epochs: 'number', loss: 'string', optimizer: 'object', steps_per_epoch: 'number?', metrics: 'array', validation: 'object', validation_steps: 'number?', early_stopping: 'object', checkpoint: 'object' },
+  required: ['epochs', 'loss', 'optimizer'],
+};
+const VALIDATION_SUBSET = { keys: { subset: 'string' }, required: ['subset'] };
+const VALIDATION_PIPELINE = { keys: { source: 'object', ops: 'array' }, required: ['source'] };
+const EARLY_STOPPING = { keys: { monitor: 'string', mode: 'string', patience: 'number', min_delta: 'number', restore_best_weights: 'boolean' }, required: [] };
+const CHECKPOINT = { keys: { path: 'string', monitor: 'string', mode: 'string', save_best_only: 'boolean' }, required: ['path'] };
 const OPTIMIZERS = {
   sgd: { keys: { type: 'string', learning_rate: 'number', momentum: 'number' }, required: ['learning_rate'] },
   adam: { keys: { type: 'string', learning_rate: 'number', beta_1: 'number', beta_2: 'number', epsilon: 'number' }, required: ['learning_rate'] },
@@ -127,14 +134,7 @@ function checkOp(op, where) {
  */
 export function validateSpec(spec) {
   checkKeys(spec, TOP, 'spec');
-  const src = spec.source;
-  checkObject(src, 'spec.source');
-  if (typeof src.type !== 'string') throw specError(`spec.source needs a string key "type" (one of ${Object.keys(SOURCES).join(', ')})`);
-  checkKeys(src, pick(SOURCES, src.type, 'source type', 'spec.source'), 'spec.source');
-  if (src.type === 'class_folder' && src.subset === 'both') {
-    throw specError('spec.source.subset "both" is not allowed: a spec describes one pipeline; write one spec with "training" and one with "validation"');
-  }
-  (spec.ops ?? []).forEach((op, i) => checkOp(op, `spec.ops[${i}]`));
+  checkPipeline(spec, 'spec');
   if (spec.model !== undefined) {
     checkKeys(spec.model, MODEL, 'spec.model');
     spec.model.layers.forEach((layer, i) => {
@@ -150,8 +150,37 @@ export function validateSpec(spec) {
     checkObject(opt, 'spec.train.optimizer');
     if (typeof opt.type !== 'string') throw specError(`spec.train.optimizer needs a string key "type" (one of ${Object.keys(OPTIMIZERS).join(', ')})`);
     checkKeys(opt, pick(OPTIMIZERS, opt.type, 'optimizer', 'spec.train.optimizer'), 'spec.train.optimizer');
+    checkTrainExtras(spec.train);
   }
   return spec;
+}
+
+/** `source` and `ops` of a pipeline spec; `at` names it in messages ('spec', 'spec.train.validation'). */
+function checkPipeline(spec, at) {
+  const src = spec.source;
+  checkObject(src, `${at}.source`);
+  if (typeof src.type !== 'string') throw specError(`${at}.source needs a string key "type" (one of ${Object.keys(SOURCES).join(', ')})`);
+  checkKeys(src, pick(SOURCES, src.type, 'source type', `${at}.source`), `${at}.source`);
+  if (src.type === 'class_folder' && src.subset === 'both') {
+    throw specError(`${at}.source.subset "both" is not allowed: a spec describes one pipeline; write one spec with "training" and one with "validation"`);
+  }
+  (spec.ops ?? []).forEach((op, i) => checkOp(op, `${at}.ops[${i}]`));
+}
+
+/** `validation`, `early_stopping` and `checkpoint` of spec.train (SPEC.md §5.4). */
+function checkTrainExtras(train) {
+  const val = train.validation;
+  if (val !== undefined) {
+    if ('subset' in val) {
+      checkKeys(val, VALIDATION_SUBSET, 'spec.train.validation');
+      if (val.subset !== 'validation') throw specError(`spec.train.validation.subset must be "validation", got ${describe(val.subset)}`);
+    } else {
+      checkKeys(val, VALIDATION_PIPELINE, 'spec.train.validation');
+      checkPipeline(val, 'spec.train.validation');
+    }
+  }
+  if (train.early_stopping !== undefined) checkKeys(train.early_stopping, EARLY_STOPPING, 'spec.train.early_stopping');
+  if (train.checkpoint !== undefined) checkKeys(train.checkpoint, CHECKPOINT, 'spec.train.checkpoint');
 }
 
 /**
@@ -174,6 +203,17 @@ export function loadSpec(path) {
   }
   validateSpec(spec);
   const folder = dirname(resolve(path));
+  const out = resolvePaths(spec, folder);
+  if (out.train !== undefined) { // the validation pipeline and the checkpoint file too (SPEC.md §5.4)
+    out.train = { ...out.train };
+    if (out.train.validation !== undefined && 'source' in out.train.validation) out.train.validation = resolvePaths(out.train.validation, folder);
+    if (out.train.checkpoint !== undefined) out.train.checkpoint = { ...out.train.checkpoint, path: resolve(folder, out.train.checkpoint.path) };
+  }
+  return out;
+}
+
+/** `spec` with its source path and cache folders resolved against `folder` (SPEC.md §4.7, §5). */
+function resolvePaths(spec, folder) {
   const out = { ...spec, source: { ...spec.source } };
   if (typeof out.source.path === 'string') out.source.path = resolve(folder, out.source.path);
   // a cache folder is relative to the spec file too (SPEC.md §4.7)

@@ -15,8 +15,8 @@ from typing import Any
 from .core.pipeline import Pipeline
 from .errors import raise_error
 from .ops import builtins
-from .spec_schema import (FILTER_ARGS, LAYERS, MAP_ARGS, MODEL, OPS, OPTIMIZERS, SOURCES, TOP, TRAIN,
-                          check_choice, check_object)
+from .spec_schema import (CHECKPOINT, EARLY_STOPPING, FILTER_ARGS, LAYERS, MAP_ARGS, MODEL, OPS, OPTIMIZERS, SOURCES,
+                          TOP, TRAIN, VALIDATION_PIPELINE, VALIDATION_SUBSET, check_choice, check_object)
 
 
 def validate_spec(spec: Any) -> dict[str, Any]:
@@ -27,23 +27,7 @@ def validate_spec(spec: Any) -> dict[str, Any]:
         validate_spec({"source": {"type": "range", "n": 5}, "ops": []})
     """
     check_object(spec, TOP, "the spec (top level)")
-    src = spec["source"]
-    kind = check_choice(src, "type", SOURCES, "source", "source type")
-    check_object(src, SOURCES[kind], "source", fixed=("type",), what=f" (a {kind} source)")
-    for k, op in enumerate(spec.get("ops", [])):
-        where = f"ops[{k}]"
-        name = check_choice(op, "op", OPS, where, "op") if isinstance(op, dict) else None
-        if name is None:
-            raise_error("SF_SPEC", f"spec: {where} must be an object like {{\"op\": \"batch\", ...}}",
-                        kind="type")
-        extra: dict[str, Any] = {}
-        if name == "map":
-            fn = check_choice(op, "fn", MAP_ARGS, where, "map function")
-            extra = MAP_ARGS[fn]
-        elif name == "filter":
-            pred = check_choice(op, "predicate", FILTER_ARGS, where, "filter predicate")
-            extra = FILTER_ARGS[pred]
-        check_object(op, {**OPS[name], **extra}, where, fixed=("op",), what=f" (a {name} op)")
+    _validate_pipeline(spec, "")
     if "model" in spec:
         model = spec["model"]
         check_object(model, MODEL, "model")
@@ -58,7 +42,51 @@ def validate_spec(spec: Any) -> dict[str, Any]:
         opt = train["optimizer"]
         kind = check_choice(opt, "type", OPTIMIZERS, "train.optimizer", "optimizer")
         check_object(opt, OPTIMIZERS[kind], "train.optimizer", fixed=("type",), what=f" ({kind})")
+        _validate_train_extras(train)
     return spec
+
+
+def _validate_pipeline(spec: dict[str, Any], at: str) -> None:
+    """``source`` and ``ops`` of a pipeline spec; ``at`` prefixes the names in messages."""
+    src = spec["source"]
+    kind = check_choice(src, "type", SOURCES, f"{at}source", "source type")
+    check_object(src, SOURCES[kind], f"{at}source", fixed=("type",), what=f" (a {kind} source)")
+    if not isinstance(spec.get("ops", []), list):
+        raise_error("SF_SPEC", f"spec: {at}ops must be a list of ops", kind="type")
+    for k, op in enumerate(spec.get("ops", [])):
+        where = f"{at}ops[{k}]"
+        name = check_choice(op, "op", OPS, where, "op") if isinstance(op, dict) else None
+        if name is None:
+            raise_error("SF_SPEC", f"spec: {where} must be an object like {{\"op\": \"batch\", ...}}",
+                        kind="type")
+        extra: dict[str, Any] = {}
+        if name == "map":
+            fn = check_choice(op, "fn", MAP_ARGS, where, "map function")
+            extra = MAP_ARGS[fn]
+        elif name == "filter":
+            pred = check_choice(op, "predicate", FILTER_ARGS, where, "filter predicate")
+            extra = FILTER_ARGS[pred]
+        check_object(op, {**OPS[name], **extra}, where, fixed=("op",), what=f" (a {name} op)")
+
+
+def _validate_train_extras(train: dict[str, Any]) -> None:
+    """``validation``, ``early_stopping`` and ``checkpoint`` of ``train`` (SPEC §5.4)."""
+    val = train.get("validation")
+    if val is not None:
+        if not isinstance(val, dict):
+            raise_error("SF_SPEC", "spec: train.validation must be an object: {\"source\": ..., \"ops\": [...]} or "
+                        "{\"subset\": \"validation\"}", kind="type")
+        if "subset" in val:
+            check_object(val, VALIDATION_SUBSET, "train.validation")
+            if val["subset"] != "validation":
+                raise_error("SF_SPEC", f"spec: train.validation.subset must be \"validation\", got {val['subset']!r}")
+        else:
+            check_object(val, VALIDATION_PIPELINE, "train.validation")
+            _validate_pipeline(val, "train.validation.")
+    if "early_stopping" in train:
+        check_object(train["early_stopping"], EARLY_STOPPING, "train.early_stopping")
+    if "checkpoint" in train:
+        check_object(train["checkpoint"], CHECKPOINT, "train.checkpoint")
 
 
 def load_spec(path: str | os.PathLike[str]) -> dict[str, Any]:
@@ -88,6 +116,19 @@ def load_spec(path: str | os.PathLike[str]) -> dict[str, Any]:
             exc.args = (f"[{exc.code}] {path}: {exc.detail}",)  # name the file too
         raise
     folder = os.path.dirname(os.path.abspath(path))
+    resolved = _resolve_paths(spec, folder)
+    train = resolved.get("train")
+    if isinstance(train, dict):  # the validation pipeline and the checkpoint file too (SPEC §5.4)
+        train = resolved["train"] = dict(train)
+        if isinstance(train.get("validation"), dict) and "source" in train["validation"]:
+            train["validation"] = _resolve_paths(train["validation"], folder)
+        if isinstance(train.get("checkpoint"), dict):
+            train["checkpoint"] = dict(train["checkpoint"], path=os.path.join(folder, train["checkpoint"]["path"]))
+    return resolved
+
+
+def _resolve_paths(spec: dict[str, Any], folder: str) -> dict[str, Any]:
+    """``spec`` with its source path and cache folders joined to ``folder`` (SPEC §4.7, §5)."""
     resolved = dict(spec, source=dict(spec["source"]))
     if "path" in resolved["source"]:
         resolved["source"]["path"] = os.path.join(folder, resolved["source"]["path"])

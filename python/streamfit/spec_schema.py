@@ -150,7 +150,19 @@ TRAIN: Schema = {
     "optimizer": (lambda v: isinstance(v, dict), True, "an object"),
     "steps_per_epoch": (_opt(_num), False, "a number or null"),
     "metrics": (_list_of(_str), False, "a list of strings"),
+    "validation": (lambda v: isinstance(v, dict), False, "an object"),
+    "validation_steps": (_opt(_num), False, "a number or null"),
+    "early_stopping": (lambda v: isinstance(v, dict), False, "an object"),
+    "checkpoint": (lambda v: isinstance(v, dict), False, "an object"),
 }
+VALIDATION_SUBSET: Schema = {"subset": (_str, True, "a string")}
+VALIDATION_PIPELINE: Schema = {"source": (lambda v: isinstance(v, dict), True, "an object"),
+                               "ops": (lambda v: isinstance(v, list), False, "a list of ops")}
+EARLY_STOPPING: Schema = {"monitor": (_str, False, "a string"), "mode": (_str, False, "a string"),
+                          "patience": (_num, False, "a number"), "min_delta": (_num, False, "a number"),
+                          "restore_best_weights": (_bool, False, "true or false")}
+CHECKPOINT: Schema = {"path": (_str, True, "a string"), "monitor": (_str, False, "a string"),
+                      "mode": (_str, False, "a string"), "save_best_only": (_bool, False, "true or false")}
 OPTIMIZERS: dict[str, Schema] = {
     "sgd": {"learning_rate": (_num, True, "a number"), "momentum": (_num, False, "a number")},
     "adam": {"learning_rate": (_num, True, "a number"), "beta_1": (_num, False, "a number"),

@@ -125,7 +125,26 @@ export function makeLoss(tf, name) {
   }
 }
 
-/** tfjs optimizer for spec.train.optimizer, with Keras's formulas (SPEC.md §5.3). */
+/** tfjs optimizer for spec.train.optimizer, with Keras's formulas (SPEC.md §5.5). */
 export function makeOptimizer(tf, opt) {
   return kerasOptimizer(tf, opt);
+}
+
+/**
+ * The `accuracy` metric as Keras resolves it from the shapes (SPEC.md §5.2): a model with one
+ * output unit gets binary accuracy (prediction > 0.5, applied to the output as it is: logits,
+ * as Keras does), more units sparse categorical accuracy (argmax equals the integer label).
+ * @example model.compile({ loss, optimizer, metrics: [makeAccuracy(tf)] });
+ */
+export function makeAccuracy(tf) {
+  const accuracy = (yTrue, yPred) => tf.tidy(() => {
+    const units = yPred.shape[yPred.shape.length - 1];
+    if (units === 1) {
+      const labels = tf.reshape(tf.cast(yTrue, 'float32'), [-1]);
+      return tf.mean(tf.cast(tf.equal(labels, tf.cast(tf.greater(tf.reshape(yPred, [-1]), 0.5), 'float32')), 'float32'));
+    }
+    const labels = tf.cast(tf.reshape(yTrue, [-1]), 'int32');
+    return tf.mean(tf.cast(tf.equal(tf.argMax(tf.reshape(yPred, [-1, units]), -1), labels), 'float32'));
+  });
+  return accuracy;
 }

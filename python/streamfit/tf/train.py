@@ -18,21 +18,26 @@ from ..errors import raise_error
 from ..spec import pipeline_from_spec, validate_spec
 from . import import_tf
 from .dataset import to_tf
+from .callbacks import BestCheckpoint, EarlyStopping
 from .model import build_model, make_loss, make_optimizer, weights_digest
 
 
-def epoch_line(epoch: int, epochs: int, loss: float, samples: int, seconds: float, skipped: int = 0) -> str:
-    """The SPEC §8 epoch line; ``skipped`` records (SPEC §4.6) end it when there are any.
+def epoch_line(epoch: int, epochs: int, loss: float, samples: int, seconds: float, skipped: int = 0,
+               val_loss: float | None = None, saved: bool = False) -> str:
+    """The SPEC §8 epoch line; ``val_loss`` (SPEC §5.4), a checkpoint written and ``skipped``
+    records (SPEC §4.6) end it when there are any.
 
     Example::
 
         epoch_line(1, 3, 0.123456, 1000, 12.3)
         # "epoch 1/3  loss 0.123456  1000 samples  12.3 s  81 samples/s"
-        epoch_line(1, 3, 0.123456, 1000, 12.3, skipped=3)   # ... "81 samples/s  skipped 3"
+        epoch_line(1, 3, 0.123456, 1000, 12.3, skipped=3, val_loss=0.2, saved=True)
+        # ... "81 samples/s  val_loss 0.200000  checkpoint saved  skipped 3"
     """
     rate = samples / seconds if seconds > 0 else 0.0
     return (f"epoch {epoch}/{epochs}  loss {loss:.6f}  {samples} samples  {seconds:.1f} s  "
-            f"{rate:.0f} samples/s" + (f"  skipped {skipped}" if skipped else ""))
+            f"{rate:.0f} samples/s" + (f"  val_loss {val_loss:.6f}" if val_loss is not None else "")
+            + ("  checkpoint saved" if saved else "") + (f"  skipped {skipped}" if skipped else ""))
 
 
 def _callback_class() -> Any:
@@ -41,37 +46,58 @@ def _callback_class() -> Any:
     class EpochReport(keras.callbacks.Callback):
         """Times each epoch, reads loss and sample count, prints the epoch line."""
 
-        def __init__(self, pipeline: Any, epochs: int, quiet: bool, out: TextIO) -> None:
+        def __init__(self, pipeline: Any, epochs: int, quiet: bool, out: TextIO, early: Any = None,
+                     checkpoint: Any = None) -> None:
             super().__init__()
             self.pipeline, self.epochs, self.quiet, self.out = pipeline, epochs, quiet, out
+            self.early, self.checkpoint = early, checkpoint
             self.history: list[dict[str, Any]] = []
             self._t0 = 0.0
 
         def on_epoch_begin(self, epoch: int, logs: Any = None) -> None:
             self._t0 = time.perf_counter()
             self._batch_losses: list[float] = []
+            self._samples = 0
 
         def on_train_batch_end(self, batch: int, logs: Any = None) -> None:
             self._batch_losses.append(float((logs or {})[BATCH_LOSS]))
+            # samples so far: read now, because the validation pass after the last batch resets the tracker
+            self._samples = int(round(float(self._tracker().count.numpy())))
+
+        def _tracker(self) -> Any:
+            return next(m for m in self.model.metrics if m.name == "loss")
 
         def on_epoch_end(self, epoch: int, logs: Any = None) -> None:
             seconds = time.perf_counter() - self._t0
             logs = logs or {}
-            tracker = next(m for m in self.model.metrics if m.name == "loss")
-            samples = int(round(float(tracker.count.numpy())))
+            samples = self._samples
             loss = float(logs["loss"])
             row = {"epoch": epoch + 1, "loss": loss, "samples": samples, "seconds": round(seconds, 3)}
             for key, value in logs.items():
-                if key not in ("loss", BATCH_LOSS):
+                if key not in ("loss", BATCH_LOSS, "val_" + BATCH_LOSS):
                     row[key] = float(value)
             row["batch_losses"] = self._batch_losses
             # fit epoch k read pipeline epoch k (SPEC §1.7); None if it stopped before the source's end
             skipped = self.pipeline.skipped(epoch)
             row["skipped"] = skipped
             self.history.append(row)
+            saved = self.checkpoint is not None and self.checkpoint.after_epoch(
+                epoch + 1, row, lambda path: write_weights(self.model, path))
+            stop = self.early is not None and self.early.after_epoch(epoch + 1, row, self.model.get_weights)
             if not self.quiet:
-                print(epoch_line(epoch + 1, self.epochs, loss, samples, seconds, sum((skipped or {}).values())),
-                      file=self.out, flush=True)
+                print(epoch_line(epoch + 1, self.epochs, loss, samples, seconds, sum((skipped or {}).values()),
+                                 row.get("val_loss"), saved), file=self.out, flush=True)
+            if stop:
+                self.model.stop_training = True
+                if not self.quiet:
+                    print(self.early.message(), file=self.out, flush=True)
+
+        def on_train_end(self, logs: Any = None) -> None:
+            if self.early is not None and self.early.restore and self.early.best_weights is not None:
+                self.model.set_weights(self.early.best_weights)  # SPEC §5.4: stopped early or not
+                if not self.quiet:
+                    print(f"restored the weights of epoch {self.early.best_epoch} "
+                          f"({self.early.monitor} {self.early.best:.6f})", file=self.out, flush=True)
 
     return EpochReport
 
@@ -108,7 +134,7 @@ def _step_count_class() -> Any:
     keras = import_tf().keras
 
     class StepCount(keras.callbacks.Callback):
-        """Keeps ``optimizer.iterations`` equal to the steps applied (SPEC §5.3: Adam's ``t``).
+        """Keeps ``optimizer.iterations`` equal to the steps applied (SPEC §5.5: Adam's ``t``).
 
         Keras 3 also counts the read that finds an epoch of unknown length at its end (21 for 20
         batches), which shifts Adam's bias correction every epoch after the first; no weight
@@ -138,9 +164,13 @@ def write_weights(model: Any, path: str) -> None:
 
     arrays = [w for layer in model.layers for w in layer.get_weights()]
     doc = {"weights": [{"shape": list(a.shape), "values": [float(v) for v in a.ravel()]} for a in arrays]}
-    with open(path, "w", encoding="utf-8") as f:
+    import os
+
+    tmp = path + ".tmp"
+    with open(tmp, "w", encoding="utf-8") as f:  # then renamed: a reader never sees half a file
         json.dump(doc, f)
         f.write("\n")
+    os.replace(tmp, path)
 
 
 def read_weights(model: Any, path: str) -> None:
@@ -191,18 +221,19 @@ def train_spec(spec: dict[str, Any], base_dir: str = ".", epochs: int | None = N
     tr = spec["train"]
     n_epochs = as_int(tr["epochs"] if epochs is None else epochs, "epochs", minimum=1)
     steps = tr.get("steps_per_epoch")
-    steps = None if steps is None else as_int(steps, "train.steps_per_epoch", minimum=1)
     metrics = tr.get("metrics", [])
     for m in metrics:
         if m != "accuracy":
             raise_error("SF_ARG", f"train.metrics: unknown metric {m!r}; use \"accuracy\"")
 
-    pipeline = pipeline_from_spec(spec, base_dir)
-    if steps is not None:
-        # SPEC §1.7: fit epoch k runs pipeline epoch k cut to `steps` batches. Keras would keep
-        # one iterator across epochs when given steps_per_epoch, so cut the pipeline instead
-        # and let Keras open a fresh iterator (= the next epoch) every fit epoch.
-        pipeline = pipeline.take(steps)
+    pipeline = _cut(pipeline_from_spec(spec, base_dir), steps, "train.steps_per_epoch")
+    validation = validation_pipeline(spec, base_dir)
+    available = ["loss"] + list(metrics)
+    if validation is not None:
+        validation = _cut(validation, tr.get("validation_steps"), "train.validation_steps")
+        available += ["val_loss"] + [f"val_{m}" for m in metrics]
+    early = EarlyStopping(tr["early_stopping"], available) if "early_stopping" in tr else None
+    checkpoint = BestCheckpoint(tr["checkpoint"], available) if "checkpoint" in tr else None
     model, seed, drawn = build_model(spec["model"])
     if init_weights is not None:
         read_weights(model, init_weights)
@@ -213,15 +244,16 @@ def train_spec(spec: dict[str, Any], base_dir: str = ".", epochs: int | None = N
     if not quiet:
         print(f"pipeline  {pipeline.summary()}", file=out)
         print(f"model     {model.count_params()} parameters, seed={seed}{' (drawn)' if drawn else ''}", file=out)
-    report = _callback_class()(pipeline, n_epochs, quiet, out)
+    report = _callback_class()(pipeline, n_epochs, quiet, out, early, checkpoint)
     with warnings.catch_warnings():
         # Keras warns when a stream of unknown length ends an epoch; that is how streams end.
         warnings.filterwarnings("ignore", message=".*ran out of data.*")
         model.fit(to_tf(pipeline), epochs=n_epochs, verbose=0, shuffle=False,
+                  validation_data=None if validation is None else to_tf(validation),
                   callbacks=[_step_count_class()(), report])
     if weights_path is not None:
         write_weights(model, weights_path)
-    return {
+    history: dict[str, Any] = {
         "language": "python",
         "pipeline": pipeline.summary(),
         "model_seed": seed,
@@ -229,3 +261,44 @@ def train_spec(spec: dict[str, Any], base_dir: str = ".", epochs: int | None = N
         "initial_weights_digest": initial,
         "final_weights_digest": weights_digest(model),
     }
+    if validation is not None:
+        history["validation"] = validation.summary()
+    if early is not None:
+        history["early_stopping"] = early.summary()
+    if checkpoint is not None:
+        history["checkpoint"] = checkpoint.summary()
+    return history
+
+
+def validation_pipeline(spec: dict[str, Any], base_dir: str = ".") -> Any:
+    """The pipeline ``train.validation`` names (SPEC §5.4), or ``None``.
+
+    Example::
+
+        validation_pipeline({"source": src, "train": {"validation": {"subset": "validation"}, ...}})
+    """
+    val = spec["train"].get("validation")
+    if val is None:
+        return None
+    if "subset" in val:
+        if spec["source"].get("type") != "class_folder" or "validation_split" not in spec["source"]:
+            raise_error("SF_ARG", "train.validation {\"subset\": \"validation\"} needs a class_folder source with "
+                        "validation_split (and subset \"training\"); give a validation pipeline "
+                        "{\"source\": ..., \"ops\": [...]} instead")
+        return pipeline_from_spec({"source": dict(spec["source"], subset="validation"),
+                                   "ops": spec.get("ops", [])}, base_dir)
+    return pipeline_from_spec({"source": val["source"], "ops": val.get("ops", [])}, base_dir)
+
+
+def _cut(pipeline: Any, steps: Any, key: str) -> Any:
+    """``pipeline`` cut to ``steps`` batches (SPEC §1.7: fit epoch k runs pipeline epoch k cut; Keras would
+    keep one iterator across epochs when given steps_per_epoch, so cut the pipeline instead and let
+    Keras open a fresh iterator every epoch); an infinite one needs ``steps`` (SPEC §5.4)."""
+    from ..core.stage import INFINITE
+
+    if steps is None:
+        if pipeline.cardinality() is INFINITE:
+            raise_error("SF_ARG", f"{key}: {pipeline.summary()} never ends (repeat()), so an epoch needs a length: "
+                        f"set {key} to the number of batches per epoch")
+        return pipeline
+    return pipeline.take(as_int(steps, key, minimum=1))
