@@ -1,9 +1,9 @@
-"""SPEC §5.3: every optimizer gives the same weights in Python (Keras's own optimizers) and
+"""SPEC §5.5: every optimizer gives the same weights in Python (Keras's own optimizers) and
 Node (js/src/tfjs/optimizers.mjs), within the cross-check tolerance (rtol 1e-5, atol 1e-6).
 
 Keras is the reference here, independent of our Node code. The pipeline is a CSV stream
 through a shuffle buffer (unknown length), over 3 epochs: Keras counts one extra step at each
-such epoch's end, which Adam's bias correction would feel from epoch 2 on (SPEC §5.3 `t`).
+such epoch's end, which Adam's bias correction would feel from epoch 2 on (SPEC §5.5 `t`).
 """
 
 import json

@@ -218,7 +218,7 @@ def test_optimizer_params_defaults_and_ranges():
 
 
 def test_keras_counts_an_extra_step_per_stream_epoch_and_train_sets_it_back(tmp_path):
-    # SPEC §5.3: t counts applied steps. Keras 3 also counts the read that ends an epoch of unknown
+    # SPEC §5.5: t counts applied steps. Keras 3 also counts the read that ends an epoch of unknown
     # length; if Keras stops doing that, the first assertion fails and the fix can go.
     from streamfit.tf.dataset import to_tf
     from streamfit.tf.train import _step_count_class

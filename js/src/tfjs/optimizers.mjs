@@ -1,4 +1,4 @@
-// Optimizers with Keras 3's update formulas, op for op (SPEC.md §5.3), so a
+// Optimizers with Keras 3's update formulas, op for op (SPEC.md §5.5), so a
 // step in Node runs the same float32 TF kernels in the same order as a step
 // in Python: tfjs's own Adam divides bias-corrected moments (m̂/(√v̂+ε)),
 // its momentum SGD accumulates gradients and its RMSprop puts ε outside the
@@ -8,7 +8,7 @@
 
 import { rangeError } from '../errors.mjs';
 
-/** SPEC.md §5.3: every optimizer parameter and its default (Keras's). */
+/** SPEC.md §5.5: every optimizer parameter and its default (Keras's). */
 export const OPTIMIZER_DEFAULTS = {
   sgd: { momentum: 0 },
   adam: { beta_1: 0.9, beta_2: 0.999, epsilon: 1e-7 },

@@ -145,7 +145,7 @@ OPTIMIZER_DEFAULTS = {
     "adam": {"beta_1": 0.9, "beta_2": 0.999, "epsilon": 1e-7},
     "rmsprop": {"rho": 0.9, "momentum": 0.0, "epsilon": 1e-7},
 }
-"""SPEC §5.3: every optimizer parameter and its default (Keras's)."""
+"""SPEC §5.5: every optimizer parameter and its default (Keras's)."""
 
 _RANGES = {"learning_rate": ("> 0", lambda v: v > 0), "epsilon": ("> 0", lambda v: v > 0),
            "momentum": ("in [0, 1)", lambda v: 0 <= v < 1), "beta_1": ("in [0, 1)", lambda v: 0 <= v < 1),
@@ -172,7 +172,7 @@ def optimizer_params(opt: dict[str, Any]) -> dict[str, float]:
 
 
 def make_optimizer(opt: dict[str, Any]) -> Any:
-    """Keras optimizer for ``train.optimizer`` (SPEC §5.3): Keras's formulas are the spec's,
+    """Keras optimizer for ``train.optimizer`` (SPEC §5.5): Keras's formulas are the spec's,
     and Node runs the same ones (js/src/tfjs/optimizers.mjs).
 
     Example::
