@@ -110,10 +110,11 @@ const RECORD_MAPS = {
       if (leaf.dtype !== 'uint8' || leaf.shape.length !== 1) {
         throw typeError('SF_ARG', `map(decode_image) needs a uint8 [n] leaf of encoded image bytes, got ${leaf.dtype} [${leaf.shape}]; read the files with decode: false, or pack them so`);
       }
-      const { decodeImage } = await import('../tfjs/image.mjs');
+      const { decodeImageAnywhere } = await import('../tfjs/decode_pool.mjs');
       try {
-        // The same kernels and steps as an image source (SPEC.md §3.2), so the same pixels.
-        return await decodeImage(leaf.data, { channels, imageSize, scale, file: `(a record of ${leaf.size} bytes)` });
+        // The same kernels and steps as an image source (SPEC.md §3.2), so the same pixels
+        // (on a worker thread while a pack is written, tfjs/decode_pool.mjs).
+        return await decodeImageAnywhere(leaf.data, { channels, imageSize, scale, file: `(a record of ${leaf.size} bytes)` });
       } catch (err) {
         if (err?.code !== 'SF_IMAGE_DECODE') throw err;
         const why = String(err.cause?.message ?? err.message).split('\n')[0];

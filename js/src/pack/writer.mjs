@@ -8,6 +8,7 @@
 // next one. index.json is written last. A run on a folder holding this pack's
 // first shards resumes after them (resume.mjs): an indexable pipeline fetches
 // from the next record on, a stream is read and the packed records dropped.
+// The images a pack reads are decoded on worker threads (tfjs/decode_pool.mjs).
 import { renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { recordAsBlock, blockLength, sliceBlock } from '../core/block.mjs';
@@ -24,6 +25,7 @@ import { Progress } from './progress.mjs';
 import { removeStale, scan } from './resume.mjs';
 import { writeShard } from './shard_writer.mjs';
 import { closeFile, fsyncFd, fsyncFolder, openFile, writeAll } from './files.mjs';
+import { withDecodePool } from '../tfjs/decode_pool.mjs';
 
 export const DEFAULT_SHARD_BYTES = 128 * 2 ** 20;
 
@@ -130,7 +132,12 @@ async function* indexedBlocks(core, start) {
  * @param {string} outDir
  * @param {{shardBytes?: number, variable?: string[], key?: string|null, progress?: boolean, spec?: unknown}} [options]
  */
-export async function packStage(last, outDir, { shardBytes = DEFAULT_SHARD_BYTES, variable = [], key = null, progress = true, spec = null } = {}) {
+export async function packStage(last, outDir, options) {
+  // every image decode reached from here (sources' reads, decode_image maps) runs on the pool's workers
+  return withDecodePool(() => writePack(last, outDir, options));
+}
+
+async function writePack(last, outDir, { shardBytes = DEFAULT_SHARD_BYTES, variable = [], key = null, progress = true, spec = null } = {}) {
   const stages = chainOf(last);
   const summary = stages.map((s) => s.label()).join(' -> ');
   checkPackable(stages, summary);

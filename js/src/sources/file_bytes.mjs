@@ -7,6 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { NdArray } from '../core/ndarray.mjs';
 import { markSkippable } from '../core/on_error.mjs';
+import { decodeFileAnywhere } from '../tfjs/decode_pool.mjs';
 import { plainError, rangeError, typeError, describe } from '../errors.mjs';
 
 /**
@@ -44,7 +45,8 @@ export async function readBytes(file, who) {
 }
 
 /**
- * A listed image decoded with TF's kernels (SPEC.md §3.2); under onError
+ * A listed image decoded with TF's kernels (SPEC.md §3.2), read and decoded on
+ * a worker thread while a pack is written (tfjs/decode_pool.mjs); under onError
  * 'skip' a file that does not decode is marked skippable (SPEC.md §4.6), so the
  * read drops and counts it. A file gone since the listing is SF_FILE_NOT_FOUND.
  * @example const x = await readImage('shapes/circle_0.png', 'imageFolder', { channels: 3 }, 'raise');
@@ -55,10 +57,8 @@ export async function readBytes(file, who) {
  * @returns {Promise<NdArray>}
  */
 export async function readImage(file, who, options, onError) {
-  const bytes = await readImageFile(file, who);
-  const { decodeImage } = await import('../tfjs/image.mjs');
   try {
-    return await decodeImage(bytes, { ...options, file });
+    return await decodeFileAnywhere(file, { ...options, file }, (cause) => notReadable(file, who, cause));
   } catch (err) {
     throw onError === 'skip' && err.code === 'SF_IMAGE_DECODE' ? markSkippable(err) : err;
   }
@@ -68,6 +68,11 @@ async function readImageFile(file, who) {
   try {
     return await readFile(file);
   } catch (cause) {
-    throw plainError('SF_FILE_NOT_FOUND', `${who}: image ${file} cannot be read (${cause.code ?? cause.message}); was it moved while the pipeline ran?`, cause);
+    throw notReadable(file, who, cause);
   }
+}
+
+/** SF_FILE_NOT_FOUND for a listed file that cannot be read. */
+function notReadable(file, who, cause) {
+  return plainError('SF_FILE_NOT_FOUND', `${who}: image ${file} cannot be read (${cause.code ?? cause.message}); was it moved while the pipeline ran?`, cause);
 }

@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { Source } from '../ops/stage.mjs';
 import { markSkippable } from '../core/on_error.mjs';
+import { decodeImageAnywhere } from '../tfjs/decode_pool.mjs';
 import { plainError, rangeError, typeError, describe, checkInt } from '../errors.mjs';
 import { requirePath } from './path.mjs';
 import { byUtf8 } from './class_folder_listing.mjs';
@@ -216,16 +217,18 @@ export class PairedFoldersSource extends Source {
         throw plainError('SF_FILE_NOT_FOUND', `pairedFolders: image ${file} cannot be read (${cause.code ?? cause.message}); was it moved while the pipeline ran?`, cause);
       }
     }));
-    const { decodeImage } = await import('../tfjs/image.mjs');
+    // Every file is read before any is decoded (a file gone is reported before
+    // one that does not decode); the bytes go to a decode worker while a pack
+    // is written (tfjs/decode_pool.mjs).
     const common = { imageSize: this.imageSize };
     const xs = [];
     for (let k = 0; k < this.inputs.length; k++) {
-      xs.push(await decodeImage(bytes[k], { ...common, channels: this.channels, scale: this.scale, file: paths[k] }));
+      xs.push(await decodeImageAnywhere(bytes[k], { ...common, channels: this.channels, scale: this.scale, file: paths[k] }));
     }
     // A one-element tuple, so that nothing reads the second input as a label.
     if (this.labelFolder === null) return [xs];
     const m = this.folders.indexOf(this.labelFolder);
-    const y = await decodeImage(bytes[m], { ...common, channels: 1, scale: false, file: paths[m], resize: 'nearest' });
+    const y = await decodeImageAnywhere(bytes[m], { ...common, channels: 1, scale: false, file: paths[m], resize: 'nearest' });
     return [xs, y];
   }
 }
