@@ -46,9 +46,35 @@ mapping keeps them out of this process's resident memory: a shuffled order over 
 would otherwise pull whole page-cache folios of every shard into RSS."""
 
 
-def file_sha256(buffer: Any) -> str:
-    """Hex sha256 of a buffer (hashlib releases the GIL on big buffers)."""
-    return hashlib.sha256(buffer).hexdigest()
+HASH_CHUNK = 1 << 20
+
+
+def file_sha256(fd: int, size: int) -> str:
+    """Hex sha256 of a file's first ``size`` bytes, read in chunks into one reused buffer: hashing
+    through a mapping would count the whole shard in this process's resident memory while it runs
+    (hashlib and the reads release the GIL)."""
+    h = hashlib.sha256()
+    buf = bytearray(min(HASH_CHUNK, max(1, size)))
+    view = memoryview(buf)
+    done = 0
+    while done < size:
+        got = os.preadv(fd, [view[:min(len(buf), size - done)]], done)
+        if got <= 0:
+            break  # shorter than its size a moment ago: the digest will not match
+        h.update(view[:got])
+        done += got
+    return h.hexdigest()
+
+
+SMALL_TENSOR_BYTES = 256 << 10
+"""A shard's tensor at most this big is held in memory (copied when the shard is opened, at most
+``max_open`` shards' worth) instead of read through the mapping."""
+
+SCATTERED_SHARDS = 4
+"""A block drawn from more shards than this (a global order over a big pack) releases their mapped
+pages right after its small fields were gathered from them: touching one label of a shard can map
+a whole page-cache folio (up to 2 MiB) into this process, so waiting for ``RELEASE_BYTES`` would let
+the resident set grow with the number of shards, i.e. with the size of the pack."""
 
 
 class Shard:
@@ -130,24 +156,20 @@ class ShardSet:
                 if s not in self._checked:
                     with _open(self.index, s) as f:
                         size = os.fstat(f.fileno()).st_size
-                        if size != self.index.shards[s].bytes or not self.verify:
-                            self._judge(s, size, None)
-                        else:
-                            with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as m:
-                                self._judge(s, size, m)
+                        self._judge(s, size, f.fileno())
         self._raise_if_bad(s)
 
     def checked(self, s: int) -> bool:
         """True once shard ``s`` was checked (good or bad)."""
         return s in self._checked
 
-    def _judge(self, s: int, size: int, mm: Any) -> None:
+    def _judge(self, s: int, size: int, fd: int) -> None:
         entry = self.index.shards[s]
         if size != entry.bytes:
             self._checked[s] = f"is {size} bytes but the index says {entry.bytes}"
             return
         if self.verify:
-            digest = file_sha256(mm)
+            digest = file_sha256(fd, size)
             if digest != entry.sha256:
                 self._checked[s] = f"has sha256 {digest} but the index says {entry.sha256}"
                 return
@@ -164,11 +186,11 @@ class ShardSet:
         with _open(self.index, s) as f:
             size = os.fstat(f.fileno()).st_size
             if size != entry.bytes:  # checked even when the hash is not: a mapped read past the end crashes
-                self._judge(s, size, None)
+                self._judge(s, size, f.fileno())
                 self._raise_if_bad(s)
+            if s not in self._checked:
+                self._judge(s, size, f.fileno())
             mm = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
-        if s not in self._checked:
-            self._judge(s, size, mm)
         self._raise_if_bad(s)
         n = int.from_bytes(mm[:8], "little")
         header, start = parse_header(mm[:min(size, 8 + n)], size, entry.file)
@@ -182,7 +204,7 @@ class ShardSet:
             # records are copied out whole; the kernel's read-around would pull in (and count in
             # our RSS) the neighbours of every record a shuffled order touches
             mm.madvise(mmap.MADV_RANDOM)
-        shard.release()  # hashing touched every page; keep only what reads touch from now on
+        shard.release()  # the header read touched a few pages; keep only what reads touch from now on
         return shard
 
     def _check_meta(self, meta: Any, s: int) -> None:
@@ -205,7 +227,10 @@ class ShardSet:
                             f"{name!r} = {t!r}, expected dtype {st_dtype} and shape {shape}; write the pack again")
             lo, hi = t["data_offsets"]
             count = int(np.prod(shape, dtype=np.int64))
-            return np.frombuffer(mm, dtype=ST_NUMPY[st_dtype], count=count, offset=start + lo).reshape(shape)
+            a = np.frombuffer(mm, dtype=ST_NUMPY[st_dtype], count=count, offset=start + lo).reshape(shape)
+            # a small tensor (labels) is copied out once: gathering from the mapping would touch a page
+            # (and can map a whole page-cache folio) of every shard a scattered block draws from
+            return a.copy() if a.nbytes <= SMALL_TENSOR_BYTES else a
 
         fixed: dict[str, np.ndarray] = {}
         variable: dict[str, tuple[np.ndarray, np.ndarray]] = {}
@@ -264,6 +289,9 @@ class ShardSet:
                                   sid, loc)
                   for f in self.index.fields}
         self._count_read(sum(a.nbytes for a in leaves.values()))
+        if len(touched) > SCATTERED_SHARDS and any(f.record_bytes < RUN_COPY_BYTES for f in self.index.fields):
+            for s in touched:  # see SCATTERED_SHARDS
+                shards[s].release()
         yield rebuild(self.index.structure, leaves)
 
     def _count_read(self, nbytes: int) -> None:
