@@ -99,6 +99,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
     history = train_spec(spec, epochs=args.epochs, quiet=args.quiet, weights_path=args.weights,
                          init_weights=args.init_weights)
     if args.history:
+        os.makedirs(os.path.dirname(os.path.abspath(args.history)), exist_ok=True)
         with open(args.history, "w", encoding="utf-8") as f:
             json.dump(history, f, indent=1)
             f.write("\n")

@@ -1,5 +1,6 @@
 // `node js/train.mjs SPEC [--epochs N] [--history PATH] [--weights PATH] [--init-weights PATH] [--quiet]` (SPEC.md §8).
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { loadSpec } from '../spec.mjs';
 import { trainSpec, epochLine } from '../tfjs/train.mjs';
 import { parseCli, intOption } from './common.mjs';
@@ -18,6 +19,9 @@ export async function main(argv) {
     log: print,
     onEpoch: print && ((entry, total) => print(epochLine(entry, total))),
   });
-  if (values.history) writeFileSync(values.history, `${JSON.stringify(history, null, 1)}\n`);
+  if (values.history) {
+    mkdirSync(dirname(resolve(values.history)), { recursive: true });
+    writeFileSync(values.history, `${JSON.stringify(history, null, 1)}\n`);
+  }
   if (print) print(`weights digest: initial ${history.initial_weights_digest.slice(0, 16)}  final ${history.final_weights_digest.slice(0, 16)}`);
 }

@@ -1,6 +1,7 @@
 // Training a spec's model on its pipeline with fitDataset: validation, early stopping and
 // the best checkpoint (SPEC.md §5.2, §5.4, §8).
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { loadTf } from './load.mjs';
 import { toTfData } from './dataset.mjs';
 import { buildModel, makeLoss, makeOptimizer, makeAccuracy, weightsDigest } from './model.mjs';
@@ -29,6 +30,7 @@ export function epochLine(e, total) {
  */
 export function writeWeights(model, path) {
   const weights = model.getWeights().map((w) => ({ shape: w.shape, values: Array.from(w.dataSync()) }));
+  mkdirSync(dirname(resolve(path)), { recursive: true });
   writeFileSync(`${path}.tmp`, `${JSON.stringify({ weights })}\n`);
   renameSync(`${path}.tmp`, path); // a reader never sees half a file
 }

@@ -166,6 +166,7 @@ def write_weights(model: Any, path: str) -> None:
     doc = {"weights": [{"shape": list(a.shape), "values": [float(v) for v in a.ravel()]} for a in arrays]}
     import os
 
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     tmp = path + ".tmp"
     with open(tmp, "w", encoding="utf-8") as f:  # then renamed: a reader never sees half a file
         json.dump(doc, f)
