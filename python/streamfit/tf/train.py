@@ -57,20 +57,23 @@ def _callback_class() -> Any:
         def on_epoch_begin(self, epoch: int, logs: Any = None) -> None:
             self._t0 = time.perf_counter()
             self._batch_losses: list[float] = []
-            self._samples = 0
+            self._samples: int | None = None
 
         def on_train_batch_end(self, batch: int, logs: Any = None) -> None:
             self._batch_losses.append(float((logs or {})[BATCH_LOSS]))
-            # samples so far: read now, because the validation pass after the last batch resets the tracker
-            self._samples = int(round(float(self._tracker().count.numpy())))
 
-        def _tracker(self) -> Any:
-            return next(m for m in self.model.metrics if m.name == "loss")
+        def on_test_begin(self, logs: Any = None) -> None:
+            # fit's validation pass resets the loss tracker: read the epoch's samples before it
+            self._samples = self._tracked_samples()
+
+        def _tracked_samples(self) -> int:
+            tracker = next(m for m in self.model.metrics if m.name == "loss")
+            return int(round(float(tracker.count.numpy())))
 
         def on_epoch_end(self, epoch: int, logs: Any = None) -> None:
             seconds = time.perf_counter() - self._t0
             logs = logs or {}
-            samples = self._samples
+            samples = self._samples if self._samples is not None else self._tracked_samples()
             loss = float(logs["loss"])
             row = {"epoch": epoch + 1, "loss": loss, "samples": samples, "seconds": round(seconds, 3)}
             for key, value in logs.items():
