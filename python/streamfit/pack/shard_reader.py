@@ -70,13 +70,6 @@ SMALL_TENSOR_BYTES = 256 << 10
 """A shard's tensor at most this big is held in memory (copied when the shard is opened, at most
 ``max_open`` shards' worth) instead of read through the mapping."""
 
-SCATTERED_SHARDS = 4
-"""A block drawn from more shards than this (a global order over a big pack) releases their mapped
-pages right after its small fields were gathered from them: touching one label of a shard can map
-a whole page-cache folio (up to 2 MiB) into this process, so waiting for ``RELEASE_BYTES`` would let
-the resident set grow with the number of shards, i.e. with the size of the pack."""
-
-
 class Shard:
     """One mapped shard: ``fixed[name]`` is ``[c, ...shape]``, ``variable[name]`` is ``(offsets, data)``."""
 
@@ -185,13 +178,11 @@ class ShardSet:
         entry = self.index.shards[s]
         with _open(self.index, s) as f:
             size = os.fstat(f.fileno()).st_size
-            if size != entry.bytes:  # checked even when the hash is not: a mapped read past the end crashes
+            # the size is checked again even when the hash was: a mapped read past the end crashes
+            if size != entry.bytes or s not in self._checked:
                 self._judge(s, size, f.fileno())
-                self._raise_if_bad(s)
-            if s not in self._checked:
-                self._judge(s, size, f.fileno())
+            self._raise_if_bad(s)
             mm = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
-        self._raise_if_bad(s)
         n = int.from_bytes(mm[:8], "little")
         header, start = parse_header(mm[:min(size, 8 + n)], size, entry.file)
         self._check_meta(header.get("__metadata__"), s)
@@ -289,9 +280,6 @@ class ShardSet:
                                   sid, loc)
                   for f in self.index.fields}
         self._count_read(sum(a.nbytes for a in leaves.values()))
-        if len(touched) > SCATTERED_SHARDS and any(f.record_bytes < RUN_COPY_BYTES for f in self.index.fields):
-            for s in touched:  # see SCATTERED_SHARDS
-                shards[s].release()
         yield rebuild(self.index.structure, leaves)
 
     def _count_read(self, nbytes: int) -> None:
