@@ -96,13 +96,6 @@ def _with_resolved_seeds(spec_path: str, tmp: str) -> str:
     return path
 
 
-def _read_weights(path: str) -> list[Any]:
-    import numpy as np
-
-    with open(path, encoding="utf-8") as f:
-        return [np.array(w["values"], dtype=np.float64).reshape(w["shape"]) for w in json.load(f)["weights"]]
-
-
 def run_both(spec_path: str, epochs: int | None) -> dict[str, Any]:
     """Inspect and train ``spec_path`` in both languages: ``{"py", "node"}`` inspect objects, and for a
     spec with a model ``{"py_hist", "node_hist", "py_w", "node_w"}`` (histories, final weights). Both
@@ -111,7 +104,7 @@ def run_both(spec_path: str, epochs: int | None) -> dict[str, Any]:
     from .core.stage import INFINITE
     from .spec import load_spec, pipeline_from_spec
     from .tf.model import build_model
-    from .tf.train import train_spec, write_weights
+    from .tf.train import train_spec, weights_file, write_weights
 
     got: dict[str, Any] = {"py_hist": {}, "node_hist": {}, "py_w": [], "node_w": []}
     with tempfile.TemporaryDirectory() as tmp:
@@ -131,7 +124,7 @@ def run_both(spec_path: str, epochs: int | None) -> dict[str, Any]:
                        "--weights", node_w, *extra])
             with open(hist_path, encoding="utf-8") as f:
                 got["node_hist"] = json.load(f)
-            got["py_w"], got["node_w"] = _read_weights(py_w), _read_weights(node_w)
+            got["py_w"], got["node_w"] = weights_file(py_w, "crosscheck"), weights_file(node_w, "crosscheck")
     return got
 
 

@@ -177,6 +177,28 @@ def write_weights(model: Any, path: str) -> None:
     os.replace(tmp, path)
 
 
+def weights_file(path: str, who: str) -> list[Any]:
+    """The float32 arrays of a ``--weights`` file (SPEC §8); ``SF_FILE_NOT_FOUND`` / ``SF_ARG``
+    naming ``who`` (the option that gave the path) and the file when it is missing or not one.
+
+    Example::
+
+        [a.shape for a in weights_file("final_weights.json", "--init-weights")]   # [(1, 16), (16,), ...]
+    """
+    import json
+
+    import numpy as np
+
+    try:
+        with open(path, encoding="utf-8") as f:
+            doc = json.load(f)
+        return [np.array(w["values"], dtype=np.float32).reshape(w["shape"]) for w in doc["weights"]]
+    except FileNotFoundError:
+        raise_error("SF_FILE_NOT_FOUND", f"{who}: {path} does not exist")
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise_error("SF_ARG", f"{who}: {path} is not a weights file written by --weights ({exc})")
+
+
 def read_weights(model: Any, path: str) -> None:
     """SPEC §8 ``--init-weights``: set ``model``'s weights from a ``--weights`` file; ``SF_ARG``
     naming the file when it is not one or its shapes are not the model's.
@@ -187,16 +209,7 @@ def read_weights(model: Any, path: str) -> None:
     """
     import json
 
-    import numpy as np
-
-    try:
-        with open(path, encoding="utf-8") as f:
-            doc = json.load(f)
-        arrays = [np.array(w["values"], dtype=np.float32).reshape(w["shape"]) for w in doc["weights"]]
-    except FileNotFoundError:
-        raise_error("SF_FILE_NOT_FOUND", f"--init-weights: {path} does not exist")
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise_error("SF_ARG", f"--init-weights: {path} is not a weights file written by --weights ({exc})")
+    arrays = weights_file(path, "--init-weights")
     want = [tuple(w.shape) for layer in model.layers for w in layer.weights]
     got = [a.shape for a in arrays]
     if got != want:
