@@ -5,11 +5,14 @@
     with prefetch(4)), epochs 2..--alone-epochs (the first epoch, which also checks every
     shard's sha256, is read but not timed), each language reading the pack the other one
     wrote (the shards are byte-identical anyway);
-  - packed fit vs in-memory fit: the same small CNN trained 2 epochs (the second timed) from the
-    pack (`map(divide)` on each batch) and from the whole data set held in memory as arrays;
+  - packed fit vs in-memory fit: the same small CNN trained --fit-epochs epochs (all but the first
+    timed) from the pack (`map(divide)` on each batch) and from the whole data set held in memory
+    as arrays; the two runs alternate (packed, in-memory, packed, ...) --fit-repeats times, so a
+    slow spell of this shared machine hits both, and the ratio is the median of the pairs' ratios;
   - memory: peak RSS of packing and of streaming 1x and 10x the same synthetic records
     (32 MiB shards, so both sizes span several shards): flat in data set size means a ratio near 1.
-Median of --repeats runs (min-max); peak RSS from the OS (wait4), the largest of the repeats.
+Median of --repeats runs (min-max); --cases picks some of pack,alone,fit,memory (pack is run
+anyway when a later case needs a pack that is not there); peak RSS from the OS (wait4), the largest of the repeats.
 Writes bench/results/packed.json.
 """
 import argparse
@@ -60,9 +63,13 @@ def main():
     ap.add_argument("--alone-epochs", type=int, default=30,
                     help="epochs read by 'packed alone'; the first one (which also checks every shard's sha256) "
                          "is read but not timed")
+    ap.add_argument("--fit-repeats", type=int, default=5)
+    ap.add_argument("--fit-epochs", type=int, default=3)
+    ap.add_argument("--cases", default="pack,alone,fit,memory")
     ap.add_argument("--data", default=os.path.join(ROOT, "build", "bench_packed"))
     ap.add_argument("--out", default=os.path.join(ROOT, "bench", "results", "packed.json"))
     args = ap.parse_args()
+    cases = set(args.cases.split(","))
     data = args.data
     subprocess.run([PY, os.path.join(ROOT, "tools", "make_demo_data.py"), data, "--rows", "10",
                     "--images", str(args.images), "--size", str(args.size)], check=True)
@@ -73,21 +80,22 @@ def main():
           f"{size}x{size}x3 uint8; median of {args.repeats} (min-max)")
     print(f"{'case':<34}{'median/s':>12}{'min':>12}{'max':>12}{'records':>10}{'peak RSS MB':>13}")
 
-    packs = {}
+    packs = {lang: os.path.join(data, f"pack_{lang}") for lang in ("python", "node")}
     for lang in ("python", "node"):
+        if "pack" not in cases and os.path.exists(os.path.join(packs[lang], "index.json")):
+            continue
         spec = write(os.path.join(data, "pack_spec.json"), {"source": source, "ops": []})
         runs = []
         for _ in range(args.repeats):
-            out = os.path.join(data, f"pack_{lang}")
+            out = packs[lang]
             shutil.rmtree(out, ignore_errors=True)  # our own bench output, rewritten each run
             t0 = time.perf_counter()
             _, rss = run_child(cli(lang, "pack", spec, out, "--quiet"))
             runs.append((args.images / (time.perf_counter() - t0), args.images, rss))
-        packs[lang] = out
         rows.append(median_row(f"pack {lang} (CLI, incl. start-up)", runs, "img/s"))
 
     other = {"python": "node", "node": "python"}
-    for lang in ("python", "node"):
+    for lang in ("python", "node") if "alone" in cases else ():
         spec = write(os.path.join(data, f"alone_{lang}.json"), {
             "source": {"type": "packed", "path": packs[other[lang]], "order": "global", "seed": 1},
             "ops": [{"op": "batch", "batch_size": 32}, {"op": "prefetch", "buffer_size": 4}]})
@@ -99,23 +107,28 @@ def main():
             runs.append((r["records_per_s"], r["records"], rss))
         rows.append(median_row(f"packed alone {lang}", runs, "img/s"))
 
-    for lang in ("python", "node"):
+    for lang in ("python", "node") if "fit" in cases else ():
         spec = write(os.path.join(data, f"fit_{lang}.json"), {
             "source": {"type": "packed", "path": packs[lang], "order": "global", "seed": 1},
             "ops": [{"op": "batch", "batch_size": 32}, {"op": "map", "fn": "divide", "value": 255},
                     {"op": "prefetch", "buffer_size": 4}],
             "model": {"seed": 1, "input_shape": [size, size, 3], "layers": CNN},
-            "train": {"epochs": 2, "loss": "sparse_categorical_crossentropy",
+            "train": {"epochs": args.fit_epochs, "loss": "sparse_categorical_crossentropy",
                       "optimizer": {"type": "sgd", "learning_rate": 0.01}}})
-        ours = [fit(lang, spec) for _ in range(args.repeats)]
-        ref = [inmem(lang, spec) for _ in range(args.repeats)]
-        ratio = statistics.median(r for r, _, _ in ours) / statistics.median(r for r, _, _ in ref)
-        row = median_row(f"packed fit {lang}", ours, "img/s", f"fit/in-memory {ratio:.3f}")
+        ours, ref = [], []
+        for _ in range(args.fit_repeats):  # alternate, so a slow spell of the machine hits both
+            ours.append(fit(lang, spec))
+            ref.append(inmem(lang, spec))
+        pairs = [a[0] / b[0] for a, b in zip(ours, ref)]
+        ratio = statistics.median(pairs)
+        row = median_row(f"packed fit {lang}", ours, "img/s",
+                         f"fit/in-memory {ratio:.3f} (pairs {min(pairs):.2f}-{max(pairs):.2f})")
         row["vs_in_memory"] = ratio
+        row["pair_ratios"] = pairs
         rows.append(row)
         rows.append(median_row(f"in-memory fit {lang}", ref, "img/s"))
 
-    for lang in ("python", "node"):
+    for lang in ("python", "node") if "memory" in cases else ():
         script = os.path.join("bench", "pack_memory_py.py" if lang == "python" else "pack_memory_js.mjs")
         exe = PY if lang == "python" else node()
         peaks = {}

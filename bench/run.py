@@ -107,8 +107,9 @@ def fit(lang, spec):
             cmd = [node(), os.path.join("js", "train.mjs"), spec, "--quiet", "--history", hist]
         _, rss = run_child(cmd)
         h = json.load(open(hist))
-    e = h["epochs"][-1]
-    return e["samples"] / e["seconds"], e["samples"], rss
+    timed = h["epochs"][1:] or h["epochs"]  # the first epoch traces the graph: not timed
+    samples = sum(e["samples"] for e in timed)
+    return samples / sum(e["seconds"] for e in timed), samples, rss
 
 
 def main():

@@ -11,6 +11,10 @@ export function loadTf() {
   if (loading === null) {
     loading = (async () => {
       process.env.TF_CPP_MIN_LOG_LEVEL ??= '2';
+      // libtensorflow's CPU tensors come from malloc by default: a step's large activations and
+      // gradients are fresh mmap'd pages every step; its BFC allocator reuses them (as in Python:
+      // python/streamfit/tf/__init__.py). Read once, when the library starts: a user's setting wins.
+      process.env.TF_CPU_ALLOCATOR_USE_BFC ??= 'true';
       try {
         const mod = await import('@tensorflow/tfjs-node');
         const tf = mod.default ?? mod;
