@@ -248,7 +248,7 @@ export type ErrorCode =
   | 'SF_CSV_EMPTY_LINE' | 'SF_CSV_COLUMNS' | 'SF_CSV_NUMBER' | 'SF_CSV_HEADER'
   | 'SF_IMAGE_LABEL' | 'SF_IMAGE_DECODE' | 'SF_LAYOUT' | 'SF_PAIR_MISSING' | 'SF_EMPTY_SOURCE' | 'SF_SHUFFLE_BUFFER'
   | 'SF_PACK_FORMAT' | 'SF_PACK_CHECKSUM' | 'SF_PACK_SHAPE'
-  | 'SF_BATCH_SHAPE' | 'SF_DEPENDENCY';
+  | 'SF_BATCH_SHAPE' | 'SF_BACKUP' | 'SF_DEPENDENCY';
 export const ERROR_CODES: readonly ErrorCode[];
 
 /** Errors thrown by streamfit are RangeError / TypeError / Error with this code. */
@@ -266,3 +266,70 @@ export interface Spec {
 
 export function loadSpec(path: string): Spec;
 export function pipelineFromSpec(spec: Spec, baseDir?: string): Pipeline;
+
+/** Options of a training run (SPEC.md §5, §5.6, §8). */
+export interface TrainingRunOptions {
+  epochs?: number;
+  baseDir?: string;
+  /** receives each line the run prints (pipeline, model, epoch lines, summary) */
+  log?: (line: string) => void;
+  weightsPath?: string;
+  initWeights?: string;
+  /** back the run up into this folder and resume from a backup there (overrides train.backup.dir) */
+  backupDir?: string;
+  /** the progress bar on stderr */
+  progress?: boolean;
+  historyPath?: string;
+  historyCsv?: string;
+  /** the final model as a tfjs LayersModel folder (SPEC.md §10) */
+  saveModel?: string;
+}
+
+/** One epoch's row of the history (SPEC.md §8). */
+export interface EpochRow {
+  epoch: number;
+  loss: number;
+  samples: number;
+  seconds: number;
+  batch_losses: number[];
+  skipped: SkipCounts | null;
+  accuracy?: number;
+  val_loss?: number;
+  val_accuracy?: number;
+}
+
+/** The history object of SPEC.md §8. */
+export interface TrainingHistory {
+  language: 'node';
+  pipeline: string;
+  model_seed: number;
+  epochs: EpochRow[];
+  initial_weights_digest: string;
+  final_weights_digest: string | null;
+  [key: string]: unknown;
+}
+
+/**
+ * A spec's training run: fit() with fitDataset, or a loop of your own with the same early
+ * stopping, checkpoint, backup (SPEC.md §5.6), progress bar and history.
+ */
+export class TrainingRun {
+  static create(spec: Spec, options?: TrainingRunOptions): Promise<TrainingRun>;
+  /** the compiled tfjs LayersModel */
+  readonly model: any;
+  readonly pipeline: Pipeline;
+  readonly validation: Pipeline | null;
+  fit(): Promise<TrainingHistory>;
+  epochs(): AsyncGenerator<number, void, void>;
+  batches(): AsyncGenerator<[number, { xs: any; ys?: any }], void, void>;
+  trainOnBatch(xs: any, ys: any): Promise<number | number[]>;
+  stepEnd(result: number | number[]): Promise<void>;
+  endEpoch(): Promise<EpochRow>;
+  finish(): Promise<TrainingHistory>;
+  history(finalDigest?: string | null): TrainingHistory;
+}
+
+/** Writes a tfjs LayersModel folder (SPEC.md §10); returns the model.json path. Python loads it with `load_tfjs`. */
+export function saveTfjs(model: any, folder: string): Promise<string>;
+/** Loads a tfjs LayersModel folder (or its model.json) written by Python's `save_tfjs` or tfjs; not compiled. */
+export function loadTfjs(path: string): Promise<any>;

@@ -8,3 +8,5 @@ export { permute } from './src/order/permute.mjs';
 export { Prng, mix32, combine } from './src/order/prng.mjs';
 export { loadSpec, pipelineFromSpec } from './src/spec.mjs';
 export { ERROR_CODES } from './src/errors.mjs';
+export { TrainingRun } from './src/tfjs/run.mjs'; // loads tfjs-node only when a run is created
+export { saveTfjs, loadTfjs } from './src/tfjs/exchange.mjs';

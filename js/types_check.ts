@@ -1,7 +1,7 @@
 // Typed usage of the public surface, imported as a user would ('streamfit');
 // checked by `tsc --noEmit -p js/tsconfig.json` (tsconfig maps the name to index.d.ts).
-import { csv, fromRange, imageFolder, classFolder, pairedFolders, packed, fromGenerator, NdArray, Pipeline, permute, Prng, mix32, combine, digest, loadSpec, pipelineFromSpec, ERROR_CODES } from 'streamfit';
-import type { Record, StreamfitError, Spec, ElementSpec, SkipCounts, OnError, PackIndex, PackedOptions } from 'streamfit';
+import { csv, fromRange, imageFolder, classFolder, pairedFolders, packed, fromGenerator, NdArray, Pipeline, permute, Prng, mix32, combine, digest, loadSpec, pipelineFromSpec, ERROR_CODES, TrainingRun, saveTfjs, loadTfjs } from 'streamfit';
+import type { Record, StreamfitError, Spec, ElementSpec, SkipCounts, OnError, PackIndex, PackedOptions, TrainingHistory, EpochRow } from 'streamfit';
 
 async function usage(): Promise<void> {
   const p: Pipeline = csv('xy.csv', { features: ['x'], label: 'y', blockSize: 1 << 20 })
@@ -60,6 +60,20 @@ async function usage(): Promise<void> {
   const cached: Pipeline = classFolder('flowers', { decode: false }).cache('flowers_cache', { key: 'v1' }).shuffle({ seed: 1 });
   const stored: number = index.records + index.shards.length;
   void [fromPack, cached, stored];
+  const run = await TrainingRun.create(spec, { backupDir: 'build/backup', progress: true, log: console.log });
+  for await (const epoch of run.epochs()) {
+    for await (const [step, { xs, ys }] of run.batches()) {
+      await run.stepEnd(await run.trainOnBatch(xs, ys));
+      void step;
+    }
+    const row: EpochRow = await run.endEpoch();
+    void [epoch, row.val_loss];
+  }
+  const done: TrainingHistory = await run.finish();
+  void done.final_weights_digest;
+  const modelJson: string = await saveTfjs(run.model, 'build/m');
+  const again = await loadTfjs(modelJson);
+  void again;
   void [n, images.summary(), k, ds, codes, rec];
 }
 void usage;

@@ -22,6 +22,7 @@ export const ERROR_CODES = Object.freeze([
   'SF_PACK_CHECKSUM',
   'SF_PACK_SHAPE',
   'SF_BATCH_SHAPE',
+  'SF_BACKUP',
   'SF_DEPENDENCY',
 ]);
 

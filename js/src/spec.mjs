@@ -61,13 +61,14 @@ const LAYERS = {
 const TOP = { keys: { source: 'object', ops: 'array', model: 'object', train: 'object' }, required: ['source'] };
 const MODEL = { keys: { seed: 'any', input_shape: 'array', layers: 'array' }, required: ['input_shape', 'layers'] };
 const TRAIN = {
-  keys: { epochs: 'number', loss: 'string', optimizer: 'object', steps_per_epoch: 'number?', metrics: 'array', validation: 'object', validation_steps: 'number?', early_stopping: 'object', checkpoint: 'object' },
+  keys: { epochs: 'number', loss: 'string', optimizer: 'object', steps_per_epoch: 'number?', metrics: 'array', validation: 'object', validation_steps: 'number?', early_stopping: 'object', checkpoint: 'object', backup: 'object' },
   required: ['epochs', 'loss', 'optimizer'],
 };
 const VALIDATION_SUBSET = { keys: { subset: 'string' }, required: ['subset'] };
 const VALIDATION_PIPELINE = { keys: { source: 'object', ops: 'array' }, required: ['source'] };
 const EARLY_STOPPING = { keys: { monitor: 'string', mode: 'string', patience: 'number', min_delta: 'number', restore_best_weights: 'boolean' }, required: [] };
 const CHECKPOINT = { keys: { path: 'string', monitor: 'string', mode: 'string', save_best_only: 'boolean' }, required: ['path'] };
+const BACKUP = { keys: { dir: 'string', save_freq: 'any', delete_checkpoint: 'boolean' }, required: ['dir'] };
 const OPTIMIZERS = {
   sgd: { keys: { type: 'string', learning_rate: 'number', momentum: 'number' }, required: ['learning_rate'] },
   adam: { keys: { type: 'string', learning_rate: 'number', beta_1: 'number', beta_2: 'number', epsilon: 'number' }, required: ['learning_rate'] },
@@ -167,7 +168,7 @@ function checkPipeline(spec, at) {
   (spec.ops ?? []).forEach((op, i) => checkOp(op, `${at}.ops[${i}]`));
 }
 
-/** `validation`, `early_stopping` and `checkpoint` of spec.train (SPEC.md §5.4). */
+/** `validation`, `early_stopping` and `checkpoint` of spec.train (SPEC.md §5.4), `backup` (§5.6). */
 function checkTrainExtras(train) {
   const val = train.validation;
   if (val !== undefined) {
@@ -181,6 +182,11 @@ function checkTrainExtras(train) {
   }
   if (train.early_stopping !== undefined) checkKeys(train.early_stopping, EARLY_STOPPING, 'spec.train.early_stopping');
   if (train.checkpoint !== undefined) checkKeys(train.checkpoint, CHECKPOINT, 'spec.train.checkpoint');
+  if (train.backup !== undefined) {
+    checkKeys(train.backup, BACKUP, 'spec.train.backup');
+    const freq = train.backup.save_freq;
+    if (freq !== undefined && freq !== 'epoch' && typeof freq !== 'number') throw specError(`spec.train.backup.save_freq must be "epoch" or a number of steps, got ${describe(freq)}`);
+  }
 }
 
 /**
@@ -204,10 +210,11 @@ export function loadSpec(path) {
   validateSpec(spec);
   const folder = dirname(resolve(path));
   const out = resolvePaths(spec, folder);
-  if (out.train !== undefined) { // the validation pipeline and the checkpoint file too (SPEC.md §5.4)
+  if (out.train !== undefined) { // the validation pipeline, the checkpoint file and the backup folder too (SPEC.md §5.4, §5.6)
     out.train = { ...out.train };
     if (out.train.validation !== undefined && 'source' in out.train.validation) out.train.validation = resolvePaths(out.train.validation, folder);
     if (out.train.checkpoint !== undefined) out.train.checkpoint = { ...out.train.checkpoint, path: resolve(folder, out.train.checkpoint.path) };
+    if (out.train.backup !== undefined) out.train.backup = { ...out.train.backup, dir: resolve(folder, out.train.backup.dir) };
   }
   return out;
 }

@@ -13,6 +13,7 @@ Example::
 from .core.pipeline import Pipeline
 from .core.record import digest
 from .errors import ERROR_CODES, StreamfitError
+from .exchange import load_tfjs, save_tfjs
 from .order.permute import permute
 from .order.prng import Prng, combine, mix32
 from .sources.class_folder import class_folder
@@ -42,6 +43,18 @@ __all__ = [
     "pipeline_from_spec",
     "ERROR_CODES",
     "StreamfitError",
+    "TrainingRun",
+    "save_tfjs",
+    "load_tfjs",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """``TrainingRun`` (SPEC §5, §8) is loaded on first use: it brings TensorFlow in."""
+    if name == "TrainingRun":
+        from .tf.run import TrainingRun
+
+        return TrainingRun
+    raise AttributeError(f"module 'streamfit' has no attribute {name!r}")
 
 __version__ = "0.1.0"

@@ -1,4 +1,4 @@
-"""``python -m streamfit inspect|train|crosscheck|pack`` (SPEC §8, §9.1).
+"""``python -m streamfit inspect|train|crosscheck|pack|convert`` (SPEC §8, §9.1, §10).
 
 Example::
 
@@ -97,12 +97,8 @@ def _cmd_train(args: argparse.Namespace) -> int:
 
     spec = load_spec(args.spec)
     history = train_spec(spec, epochs=args.epochs, quiet=args.quiet, weights_path=args.weights,
-                         init_weights=args.init_weights)
-    if args.history:
-        os.makedirs(os.path.dirname(os.path.abspath(args.history)), exist_ok=True)
-        with open(args.history, "w", encoding="utf-8") as f:
-            json.dump(history, f, indent=1)
-            f.write("\n")
+                         init_weights=args.init_weights, backup_dir=args.backup, history_path=args.history,
+                         history_csv=args.history_csv, save_model=args.save_model)
     if not args.quiet:
         print(f"weights digest: initial {history['initial_weights_digest'][:16]}  "
               f"final {history['final_weights_digest'][:16]}")
@@ -113,6 +109,13 @@ def _cmd_crosscheck(args: argparse.Namespace) -> int:
     from .crosscheck import crosscheck
 
     return crosscheck(args.spec, epochs=args.epochs, show_all=args.all, plot=args.plot)
+
+
+def _cmd_convert(args: argparse.Namespace) -> int:
+    from .exchange_cli import convert
+
+    print(convert(args.src, args.dst, args.weights))
+    return 0
 
 
 def _cmd_pack(args: argparse.Namespace) -> int:
@@ -144,9 +147,14 @@ def parser() -> argparse.ArgumentParser:
     p = sub.add_parser("train", help="train a spec's model on its pipeline")
     p.add_argument("spec")
     p.add_argument("--epochs", type=int, default=None)
-    p.add_argument("--history", default=None, help="write the history JSON here")
+    p.add_argument("--history", default=None, help="write the history JSON here (after every epoch)")
+    p.add_argument("--history-csv", default=None, help="write the history as CSV here (after every epoch)")
+    p.add_argument("--backup", default=None, help="back the run up into this folder, and resume from a backup there "
+                   "(SPEC §5.6; overrides train.backup.dir)")
     p.add_argument("--weights", default=None, help="write the final weights here (JSON, SPEC §8)")
     p.add_argument("--init-weights", default=None, help="start from the weights in this --weights file")
+    p.add_argument("--save-model", default=None, metavar="DIR",
+                   help="write the final model as a tfjs LayersModel folder (SPEC §10; Node loads it)")
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(run=_cmd_train)
     p = sub.add_parser("crosscheck", help="compare Python and Node on one spec")
@@ -163,6 +171,11 @@ def parser() -> argparse.ArgumentParser:
                    help="fields (\"0\", \"1\", ...) that are 1-d with a length that varies per record")
     p.add_argument("--quiet", action="store_true", help="no progress on stderr")
     p.set_defaults(run=_cmd_pack)
+    p = sub.add_parser("convert", help="convert Keras 3 models to and from tfjs LayersModel folders (SPEC §10)")
+    p.add_argument("src", help="MODEL.keras, SPEC.json or a tfjs folder")
+    p.add_argument("dst", help="a tfjs folder, MODEL.keras or W.json")
+    p.add_argument("--weights", default=None, help="with a spec SRC: the weights (a --weights file, SPEC §8)")
+    p.set_defaults(run=_cmd_convert)
     return ap
 
 

@@ -52,11 +52,13 @@ def _js(script: str) -> str:
     return os.path.join(os.environ.get("STREAMFIT_JS_DIR", os.path.join(_REPO, "js")), script)
 
 
-def _run_node(args: list[str]) -> str:
+def _run_node(args: list[str], show_stderr: bool = False) -> str:
+    """Node's stdout; ``show_stderr`` lets its stderr (the progress bar) through to ours."""
     cmd = node_command() + args
-    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=_REPO)
+    proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=None if show_stderr else subprocess.PIPE, text=True,
+                          cwd=_REPO)
     if proc.returncode != 0:
-        tail = (proc.stderr or proc.stdout).strip().splitlines()[-5:]
+        tail = (proc.stderr or proc.stdout or "(its error is above)").strip().splitlines()[-5:]
         raise_error("SF_DEPENDENCY", f"node run failed (exit {proc.returncode}): {' '.join(cmd)}\n  "
                     + "\n  ".join(tail))
     return proc.stdout
@@ -117,11 +119,13 @@ def run_both(spec_path: str, epochs: int | None) -> dict[str, Any]:
             init = os.path.join(tmp, "initial_weights.json")
             write_weights(build_model(spec["model"])[0], init)
             py_w, node_w, hist_path = (os.path.join(tmp, n) for n in ("py_w.json", "node_w.json", "history.json"))
-            got["py_hist"] = train_spec(spec, os.path.dirname(spec_path), epochs=epochs, quiet=True,
+            print("training  python", file=sys.stderr, flush=True)  # the progress bars follow, on stderr
+            got["py_hist"] = train_spec(spec, os.path.dirname(spec_path), epochs=epochs, quiet=True, progress=True,
                                         out=io.StringIO(), weights_path=py_w, init_weights=init)
             extra = [] if epochs is None else ["--epochs", str(epochs)]
-            _run_node([_js("train.mjs"), spec_path, "--history", hist_path, "--quiet", "--init-weights", init,
-                       "--weights", node_w, *extra])
+            print("training  node", file=sys.stderr, flush=True)
+            _run_node([_js("train.mjs"), spec_path, "--history", hist_path, "--init-weights", init,
+                       "--weights", node_w, *extra], show_stderr=True)
             with open(hist_path, encoding="utf-8") as f:
                 got["node_hist"] = json.load(f)
             got["py_w"], got["node_w"] = weights_file(py_w, "crosscheck"), weights_file(node_w, "crosscheck")

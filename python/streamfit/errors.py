@@ -36,6 +36,7 @@ ERROR_CODES: tuple[str, ...] = (
     "SF_PACK_CHECKSUM",
     "SF_PACK_SHAPE",
     "SF_BATCH_SHAPE",
+    "SF_BACKUP",
     "SF_DEPENDENCY",
 )
 

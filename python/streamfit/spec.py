@@ -15,7 +15,7 @@ from typing import Any
 from .core.pipeline import Pipeline
 from .errors import raise_error
 from .ops import builtins
-from .spec_schema import (CHECKPOINT, EARLY_STOPPING, FILTER_ARGS, LAYERS, MAP_ARGS, MODEL, OPS, OPTIMIZERS, SOURCES,
+from .spec_schema import (BACKUP, CHECKPOINT, EARLY_STOPPING, FILTER_ARGS, LAYERS, MAP_ARGS, MODEL, OPS, OPTIMIZERS, SOURCES,
                           TOP, TRAIN, VALIDATION_PIPELINE, VALIDATION_SUBSET, check_choice, check_object)
 
 
@@ -70,7 +70,7 @@ def _validate_pipeline(spec: dict[str, Any], at: str) -> None:
 
 
 def _validate_train_extras(train: dict[str, Any]) -> None:
-    """``validation``, ``early_stopping`` and ``checkpoint`` of ``train`` (SPEC §5.4)."""
+    """``validation``, ``early_stopping`` and ``checkpoint`` of ``train`` (SPEC §5.4), ``backup`` (§5.6)."""
     val = train.get("validation")
     if val is not None:
         if not isinstance(val, dict):
@@ -87,6 +87,8 @@ def _validate_train_extras(train: dict[str, Any]) -> None:
         check_object(train["early_stopping"], EARLY_STOPPING, "train.early_stopping")
     if "checkpoint" in train:
         check_object(train["checkpoint"], CHECKPOINT, "train.checkpoint")
+    if "backup" in train:
+        check_object(train["backup"], BACKUP, "train.backup")
 
 
 def load_spec(path: str | os.PathLike[str]) -> dict[str, Any]:
@@ -118,12 +120,14 @@ def load_spec(path: str | os.PathLike[str]) -> dict[str, Any]:
     folder = os.path.dirname(os.path.abspath(path))
     resolved = _resolve_paths(spec, folder)
     train = resolved.get("train")
-    if isinstance(train, dict):  # the validation pipeline and the checkpoint file too (SPEC §5.4)
+    if isinstance(train, dict):  # the validation pipeline, the checkpoint file and the backup folder too (SPEC §5.4, §5.6)
         train = resolved["train"] = dict(train)
         if isinstance(train.get("validation"), dict) and "source" in train["validation"]:
             train["validation"] = _resolve_paths(train["validation"], folder)
         if isinstance(train.get("checkpoint"), dict):
             train["checkpoint"] = dict(train["checkpoint"], path=os.path.join(folder, train["checkpoint"]["path"]))
+        if isinstance(train.get("backup"), dict):
+            train["backup"] = dict(train["backup"], dir=os.path.join(folder, train["backup"]["dir"]))
     return resolved
 
 

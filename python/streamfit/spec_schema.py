@@ -154,6 +154,7 @@ TRAIN: Schema = {
     "validation_steps": (_opt(_num), False, "a number or null"),
     "early_stopping": (lambda v: isinstance(v, dict), False, "an object"),
     "checkpoint": (lambda v: isinstance(v, dict), False, "an object"),
+    "backup": (lambda v: isinstance(v, dict), False, "an object"),
 }
 VALIDATION_SUBSET: Schema = {"subset": (_str, True, "a string")}
 VALIDATION_PIPELINE: Schema = {"source": (lambda v: isinstance(v, dict), True, "an object"),
@@ -163,6 +164,9 @@ EARLY_STOPPING: Schema = {"monitor": (_str, False, "a string"), "mode": (_str, F
                           "restore_best_weights": (_bool, False, "true or false")}
 CHECKPOINT: Schema = {"path": (_str, True, "a string"), "monitor": (_str, False, "a string"),
                       "mode": (_str, False, "a string"), "save_best_only": (_bool, False, "true or false")}
+BACKUP: Schema = {"dir": (_str, True, "a string"),
+                  "save_freq": (lambda v: v == "epoch" or _num(v), False, "\"epoch\" or a number of steps"),
+                  "delete_checkpoint": (_bool, False, "true or false")}
 OPTIMIZERS: dict[str, Schema] = {
     "sgd": {"learning_rate": (_num, True, "a number"), "momentum": (_num, False, "a number")},
     "adam": {"learning_rate": (_num, True, "a number"), "beta_1": (_num, False, "a number"),

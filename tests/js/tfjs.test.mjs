@@ -129,11 +129,12 @@ test('train CLI prints one line per epoch and writes the history', () => {
   const historyPath = join(tmp.dir, 'h.json');
   const out = execFileSync(process.execPath, [join(ROOT, 'js', 'train.mjs'), specPath, '--epochs', '2', '--history', historyPath], { encoding: 'utf8' });
   const lines = out.trim().split('\n');
-  assert.equal(lines.length, 5);
+  assert.equal(lines.length, 6);
   assert.equal(lines[0], 'pipeline  csv(xy.csv) -> batch(250)');
   assert.equal(lines[1], 'model     13 parameters, seed=1'); // dense 1->4 (8) + 4->1 (5)
   assert.match(lines[2], /^epoch 1\/2 {2}loss \d+\.\d{6} {2}1000 samples {2}\d+\.\d s {2}\d+ samples\/s$/);
-  assert.match(lines[4], /^weights digest: initial [0-9a-f]{16} {2}final [0-9a-f]{16}$/);
+  assert.match(lines[4], /^trained 2 epochs: 2000 samples in \d+\.\d s, \d+ samples\/s, input-bound \d+%, final loss \d+\.\d{6}$/);
+  assert.match(lines[5], /^weights digest: initial [0-9a-f]{16} {2}final [0-9a-f]{16}$/);
   const h = JSON.parse(readFileSync(historyPath, 'utf8'));
   assert.equal(h.language, 'node');
   assert.equal(h.pipeline, 'csv(xy.csv) -> batch(250)');

@@ -114,10 +114,12 @@ const isCount = (v) => Number.isSafeInteger(v) && v >= 0;
  * @param {Uint8Array} head
  * @param {number} fileSize
  * @param {string} shown the shard's name for messages
+ * @param {(why: string) => Error} [damaged] the error to throw instead (a training backup, SPEC.md §5.6, uses the same layout)
  * @returns {{header: object, start: number}}
  */
-export function parseHeader(head, fileSize, shown) {
-  const bad = (why) => plainError('SF_PACK_FORMAT', `packed: shard ${shown} has a malformed header (${why}); the pack is damaged: write it again with pack`);
+export function parseHeader(head, fileSize, shown, damaged = undefined) {
+  const bad = (why) => (damaged !== undefined ? damaged(`malformed header (${why})`)
+    : plainError('SF_PACK_FORMAT', `packed: shard ${shown} has a malformed header (${why}); the pack is damaged: write it again with pack`));
   if (head.length < 8) throw bad('the file is shorter than 8 bytes');
   const n = Number(Buffer.from(head.buffer, head.byteOffset, 8).readBigUInt64LE(0));
   if (n > MAX_HEADER || 8 + n > fileSize || head.length < 8 + n) throw bad(`header length ${n} does not fit a ${fileSize}-byte file`);

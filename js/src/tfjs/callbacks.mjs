@@ -69,6 +69,20 @@ export class EarlyStopping {
     return `early stopping after epoch ${this.stoppedEpoch}: ${this.monitor} did not improve for ${this.wait} epoch${this.wait !== 1 ? 's' : ''} (best ${this.best.toFixed(6)} at epoch ${this.bestEpoch})`;
   }
 
+  /** What a backup keeps (SPEC.md §5.6); the kept weights travel as arrays beside it. */
+  state() {
+    return { best: this.best, best_epoch: this.bestEpoch, wait: this.wait, stopped_epoch: this.stoppedEpoch };
+  }
+
+  /** Back to state()'s values, with `bestWeights` (null when none were kept). */
+  loadState(state, bestWeights) {
+    this.best = state.best;
+    this.bestEpoch = state.best_epoch;
+    this.wait = state.wait;
+    this.stoppedEpoch = state.stopped_epoch;
+    this.bestWeights = bestWeights;
+  }
+
   /** The history's early_stopping object (SPEC.md §8). */
   summary() {
     return { monitor: this.monitor, stopped_epoch: this.stoppedEpoch, best_epoch: this.bestEpoch, best: this.best, restored: this.restore && this.bestWeights !== null };
@@ -103,6 +117,17 @@ export class BestCheckpoint {
       return true;
     }
     return false;
+  }
+
+  /** What a backup keeps (SPEC.md §5.6). */
+  state() {
+    return { best: this.best, saved: [...this.saved] };
+  }
+
+  /** Back to state()'s values. */
+  loadState(state) {
+    this.best = state.best;
+    this.saved = [...state.saved];
   }
 
   /** The history's checkpoint object (SPEC.md §8). */

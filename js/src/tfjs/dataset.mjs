@@ -36,27 +36,77 @@ export function recordToTensors(tf, record) {
 }
 
 /**
- * A tfjs Dataset over `pipeline`; the k-th iterator read from runs epoch k, so each fitDataset
- * epoch sees a new order. The consumer owns (and disposes) the tensors.
+ * What toTfData's iterator handed tfjs, in order: [samples, waited] per element, where samples is
+ * the element's first dimension (a batch's size) and waited the seconds fitDataset waited for the
+ * pipeline before it (the progress bar's input-bound share, SPEC.md §8). The trainer takes one
+ * entry per step, in step order.
+ */
+export class Feed {
+  constructor() {
+    this.items = [];
+    this.head = 0;
+  }
+
+  put(record, waited) {
+    let first = Array.isArray(record) ? record[0] : record;
+    while (!(first instanceof NdArray)) first = Array.isArray(first) ? first[0] : first[sortedKeys(first)[0]];
+    this.items.push([first.shape.length >= 1 ? first.shape[0] : 1, waited]);
+  }
+
+  /** The next step's [samples, waited]; [null, 0] when nothing was recorded. */
+  take() {
+    if (this.head >= this.items.length) return [null, 0];
+    const item = this.items[this.head++];
+    if (this.head > 1024) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return item;
+  }
+}
+
+/**
+ * A tfjs Dataset over `pipeline`; the k-th iterator read from runs epoch `firstEpoch + k`, so each
+ * fitDataset epoch sees a new order, and the first one drops its first `skip` elements (a run resumed
+ * mid-epoch, SPEC.md §5.6); `feed` records each element's size and input wait for the trainer.
+ * The consumer owns (and disposes) the tensors.
  * @example
  * const ds = await toTfData(csv('xy.csv', { label: 'y' }).batch(32));
  * await model.fitDataset(ds, { epochs: 3 });
+ * @param {any} pipeline
+ * @param {{firstEpoch?: number, skip?: number, feed?: Feed}} [options]
  */
-export async function toTfData(pipeline) {
+export async function toTfData(pipeline, { firstEpoch = 0, skip = 0, feed = undefined } = {}) {
   const tf = await loadTf();
-  let created = 0;
+  let created = firstEpoch;
   // The epoch is taken when an iterator is first read, not when it is made:
   // fitDataset makes one iterator up front that it never reads, and counting
   // it would shift every fit epoch by one.
-  const nextEpoch = () => (created++) >>> 0;
-  const dataset = tf.data.generator(() => tensorIterator(tf, pipeline, nextEpoch));
+  const nextEpoch = () => created++;
+  const dataset = tf.data.generator(() => tensorIterator(tf, pipeline, nextEpoch, firstEpoch, skip, feed));
   const n = pipeline.cardinality();
-  // Let tfjs know the length when it is finite and known (steps per epoch).
-  if (typeof n === 'number') dataset.size = n;
+  // Let tfjs know the length when it is finite and known (steps per epoch) and the same every epoch.
+  if (typeof n === 'number' && skip === 0) dataset.size = n;
   return dataset;
 }
 
-async function* tensorIterator(tf, pipeline, nextEpoch) {
+async function* tensorIterator(tf, pipeline, nextEpoch, firstEpoch, skip, feed) {
   const epoch = nextEpoch();
-  for await (const record of pipeline.iterate(epoch)) yield recordToTensors(tf, record);
+  let drop = epoch === firstEpoch ? skip : 0;
+  const records = pipeline.iterate(epoch >>> 0)[Symbol.asyncIterator]();
+  try {
+    for (;;) {
+      const t0 = performance.now();
+      const { value, done } = await records.next();
+      if (done) return;
+      if (drop > 0) {
+        drop -= 1; // SPEC.md §5.6: a resumed epoch replays its first steps untrained
+        continue;
+      }
+      if (feed !== undefined) feed.put(value, (performance.now() - t0) / 1000);
+      yield recordToTensors(tf, value);
+    }
+  } finally {
+    await records.return?.(); // the consumer stopped early: let the pipeline release what it holds
+  }
 }

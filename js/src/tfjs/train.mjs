@@ -1,14 +1,10 @@
-// Training a spec's model on its pipeline with fitDataset: validation, early stopping and
-// the best checkpoint (SPEC.md §5.2, §5.4, §8).
+// Training's pieces (SPEC.md §5.2, §5.4, §8): the epoch line, the --weights files, the validation
+// pipeline; the run itself is run.mjs's TrainingRun.
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { loadTf } from './load.mjs';
-import { toTfData } from './dataset.mjs';
-import { buildModel, makeLoss, makeOptimizer, makeAccuracy, weightsDigest } from './model.mjs';
-import { EarlyStopping, BestCheckpoint } from './callbacks.mjs';
 import { pipelineFromSpec } from '../spec.mjs';
 import { INFINITE } from '../ops/stage.mjs';
-import { checkInt, plainError, rangeError, typeError } from '../errors.mjs';
+import { checkInt, plainError, rangeError } from '../errors.mjs';
 
 /**
  * "epoch 1/3  loss 0.123456  1000 samples  12.3 s  81 samples/s" (SPEC.md §8), then
@@ -59,99 +55,13 @@ export function readWeights(tf, model, path) {
 }
 
 /**
- * Trains spec.model on the spec's pipeline; returns the history object of SPEC.md §8.
- * Each fit epoch k iterates pipeline epoch k; with steps_per_epoch it stops after that many batches.
+ * Trains spec.model with fitDataset and returns the history object of SPEC.md §8; `options` are
+ * TrainingRun's (epochs, baseDir, log, weightsPath, initWeights, backupDir, progress, historyPath, historyCsv).
  * @example const history = await trainSpec(loadSpec('examples/xy.json'), { epochs: 2, weightsPath: 'w.json' });
  */
-export async function trainSpec(spec, { epochs, baseDir, onEpoch, log, weightsPath, initWeights } = {}) {
-  if (spec.model === undefined || spec.train === undefined) {
-    throw typeError('SF_SPEC', 'train needs a spec with "model" and "train" sections (SPEC.md §5)');
-  }
-  const tf = await loadTf();
-  const tr = spec.train;
-  const total = checkInt(epochs ?? tr.epochs, 'epochs', 1);
-  const metrics = tr.metrics ?? [];
-  for (const m of metrics) if (m !== 'accuracy') throw rangeError('SF_ARG', `train.metrics: unknown metric ${JSON.stringify(m)}; use "accuracy"`);
-  const pipeline = cut(pipelineFromSpec(spec, baseDir), tr.steps_per_epoch, 'train.steps_per_epoch');
-  let validation = validationPipeline(spec, baseDir);
-  const available = ['loss', ...metrics];
-  if (validation !== null) {
-    validation = cut(validation, tr.validation_steps, 'train.validation_steps');
-    available.push('val_loss', ...metrics.map((m) => `val_${m}`));
-  }
-  const early = tr.early_stopping !== undefined ? new EarlyStopping(tr.early_stopping, available) : null;
-  const checkpoint = tr.checkpoint !== undefined ? new BestCheckpoint(tr.checkpoint, available) : null;
-  const { model, seed, drawn } = buildModel(tf, spec.model);
-  if (initWeights) readWeights(tf, model, initWeights);
-  if (log) {
-    log(`pipeline  ${pipeline.summary()}`);
-    log(`model     ${model.countParams()} parameters, seed=${seed}${drawn ? ' (drawn)' : ''}`);
-  }
-  const loss = makeLoss(tf, tr.loss);
-  model.compile({ loss, optimizer: makeOptimizer(tf, tr.optimizer), metrics: metrics.map(() => makeAccuracy(tf)) });
-  const history = {
-    language: 'node',
-    pipeline: pipeline.summary(),
-    model_seed: seed,
-    epochs: [],
-    initial_weights_digest: weightsDigest(model),
-    final_weights_digest: null,
-  };
-  const dataset = await toTfData(pipeline);
-  let sums = {};
-  let samples = 0;
-  let started = 0;
-  let batchLosses = [];
-  await model.fitDataset(dataset, {
-    epochs: total,
-    verbose: 0,
-    validationData: validation === null ? undefined : await toTfData(validation),
-    callbacks: {
-      onEpochBegin: async () => {
-        sums = {};
-        samples = 0;
-        batchLosses = [];
-        started = performance.now();
-      },
-      onBatchEnd: async (_batch, logs) => {
-        // logs hold this batch's mean loss (and accuracy); weight them by the batch size.
-        for (const key of ['loss', ...metrics]) sums[key] = (sums[key] ?? 0) + logs[key] * logs.size;
-        samples += logs.size;
-        batchLosses.push(logs.loss);
-      },
-      onEpochEnd: async (epoch, logs) => {
-        // Fit epoch k read pipeline epoch k (toTfData); null when it stopped before the source's end.
-        const entry = { epoch: epoch + 1, loss: samples > 0 ? sums.loss / samples : NaN, samples, seconds: (performance.now() - started) / 1000 };
-        for (const m of metrics) entry[m] = sums[m] / samples;
-        if (validation !== null) {
-          entry.val_loss = logs.val_loss;
-          for (const m of metrics) entry[`val_${m}`] = logs[`val_${m}`];
-        }
-        entry.batch_losses = batchLosses;
-        entry.skipped = pipeline.skipped(epoch);
-        history.epochs.push(entry);
-        const saved = checkpoint !== null && checkpoint.afterEpoch(epoch + 1, entry, (path) => writeWeights(model, path));
-        const stop = early !== null && early.afterEpoch(epoch + 1, entry, () => model.getWeights().map((w) => w.clone()));
-        if (onEpoch) onEpoch({ ...entry, saved }, total);
-        if (stop) {
-          model.stopTraining = true;
-          if (log) log(early.message());
-        }
-      },
-    },
-  });
-  if (early !== null && early.restore && early.bestWeights !== null) {
-    model.setWeights(early.bestWeights); // SPEC.md §5.4: stopped early or not
-    if (log) log(`restored the weights of epoch ${early.bestEpoch} (${early.monitor} ${early.best.toFixed(6)})`);
-  }
-  if (early !== null && early.bestWeights !== null) tf.dispose(early.bestWeights);
-  history.final_weights_digest = weightsDigest(model);
-  if (weightsPath) writeWeights(model, weightsPath);
-  if (validation !== null) history.validation = validation.summary();
-  if (early !== null) history.early_stopping = early.summary();
-  if (checkpoint !== null) history.checkpoint = checkpoint.summary();
-  model.dispose();
-  return history;
+export async function trainSpec(spec, options = {}) {
+  const { TrainingRun } = await import('./run.mjs'); // run.mjs builds on this file's pieces
+  return (await TrainingRun.create(spec, options)).fit();
 }
 
 /**
@@ -171,7 +81,7 @@ export function validationPipeline(spec, baseDir) {
 }
 
 /** `pipeline` cut to `steps` batches (SPEC.md §1.7); an infinite one needs `steps` (SPEC.md §5.4). */
-function cut(pipeline, steps, key) {
+export function cut(pipeline, steps, key) {
   if (steps === undefined || steps === null) {
     if (pipeline.cardinality() === INFINITE) {
       throw rangeError('SF_ARG', `${key}: ${pipeline.summary()} never ends (repeat()), so an epoch needs a length: set ${key} to the number of batches per epoch`);

@@ -130,12 +130,15 @@ def encode_header(tensors: dict[str, tuple[str, list[int], int]], meta: dict[str
     return struct.pack("<Q", len(text)) + text, order
 
 
-def parse_header(head: bytes, file_size: int, shown: str) -> tuple[dict[str, Any], int]:
+def parse_header(head: bytes, file_size: int, shown: str, damaged: Any = None) -> tuple[dict[str, Any], int]:
     """``(header dict, start of the data buffer)`` of a shard whose first bytes are ``head``
     (at least 8, and the whole header when the length allows); ``SF_PACK_FORMAT`` naming
-    ``shown`` when the header is damaged or a tensor lies outside the file.
+    ``shown`` when the header is damaged or a tensor lies outside the file (``damaged(why)``
+    raises instead when given: a training backup, SPEC §5.6, uses the same layout).
     """
     def bad(why: str) -> None:
+        if damaged is not None:
+            damaged(f"malformed header ({why})")
         raise_error("SF_PACK_FORMAT", f"packed: shard {shown} has a malformed header ({why}); the pack is "
                     "damaged: write it again with pack")
 

@@ -85,6 +85,17 @@ class EarlyStopping:
         return (f"early stopping after epoch {self.stopped_epoch}: {self.monitor} did not improve for {self.wait} "
                 f"epoch{'s' if self.wait != 1 else ''} (best {self.best:.6f} at epoch {self.best_epoch})")
 
+    def state(self) -> dict[str, Any]:
+        """What a backup keeps (SPEC §5.6); the kept weights travel as arrays beside it."""
+        return {"best": self.best, "best_epoch": self.best_epoch, "wait": self.wait,
+                "stopped_epoch": self.stopped_epoch}
+
+    def load_state(self, state: dict[str, Any], best_weights: Any) -> None:
+        """Back to ``state()``'s values, with ``best_weights`` (None when none were kept)."""
+        self.best, self.best_epoch = state["best"], state["best_epoch"]
+        self.wait, self.stopped_epoch = state["wait"], state["stopped_epoch"]
+        self.best_weights = best_weights
+
     def summary(self) -> dict[str, Any]:
         """The history's ``early_stopping`` object (SPEC §8)."""
         return {"monitor": self.monitor, "stopped_epoch": self.stopped_epoch, "best_epoch": self.best_epoch,
@@ -114,6 +125,14 @@ class BestCheckpoint:
             self.saved.append(epoch)
             return True
         return False
+
+    def state(self) -> dict[str, Any]:
+        """What a backup keeps (SPEC §5.6)."""
+        return {"best": self.best, "saved": list(self.saved)}
+
+    def load_state(self, state: dict[str, Any]) -> None:
+        """Back to ``state()``'s values."""
+        self.best, self.saved = state["best"], list(state["saved"])
 
     def summary(self) -> dict[str, Any]:
         """The history's ``checkpoint`` object (SPEC §8)."""

@@ -16,8 +16,10 @@ same elements in the same order. A group is at most ``GROUP_BYTES``.
 
 from __future__ import annotations
 
+import collections
 import itertools
 import threading
+import time
 from typing import Any
 
 import numpy as np
@@ -89,8 +91,40 @@ def group_signature(signature: Any) -> Any:
     return map_structure(lambda spec: tf.TensorSpec(shape=[None, *spec.shape], dtype=spec.dtype), signature)
 
 
-def to_tf(pipeline: Any) -> Any:
-    """``tf.data.Dataset`` over ``pipeline``; iterator k runs epoch k.
+class Feed:
+    """What ``to_tf``'s generator handed TensorFlow, in order: ``(samples, waited)`` per element, where
+    ``samples`` is the element's first dimension (a batch's size) and ``waited`` the seconds the
+    generator spent waiting for the pipeline before it (the progress bar's input-bound share, SPEC §8).
+    The trainer takes one entry per step, in step order."""
+
+    def __init__(self) -> None:
+        self._items: collections.deque[tuple[int, float]] = collections.deque()
+
+    def put(self, group: Any, waited: float) -> None:
+        first = blk.leaves(group)[0]
+        samples = int(first.shape[1]) if first.ndim >= 2 else 1
+        self._items.extend((samples, waited if i == 0 else 0.0) for i in range(blk.rows(group)))
+
+    def take(self) -> tuple[int | None, float]:
+        """The next step's ``(samples, waited)``; ``(None, 0.0)`` when nothing was recorded."""
+        return self._items.popleft() if self._items else (None, 0.0)
+
+
+def _skip(groups: Any, skip: int) -> Any:
+    """``groups`` without their first ``skip`` elements (SPEC §5.6: a resumed epoch replays them untrained)."""
+    for group in groups:
+        n = blk.rows(group)
+        if skip >= n:
+            skip -= n
+            continue
+        yield blk.cut(group, skip, n) if skip else group
+        skip = 0
+
+
+def to_tf(pipeline: Any, first_epoch: int = 0, skip: int = 0, feed: Feed | None = None) -> Any:
+    """``tf.data.Dataset`` over ``pipeline``; iterator k runs epoch ``first_epoch + k``, and the first
+    one drops its first ``skip`` elements (a run resumed mid-epoch, SPEC §5.6); ``feed`` records each
+    element's size and input wait for the trainer.
 
     Example::
 
@@ -112,16 +146,30 @@ def to_tf(pipeline: Any) -> Any:
 
         raise_error("SF_EMPTY_SOURCE", f"to_tf(): {pipeline.summary()} yields no elements")
     signature = element_signature(pipeline, first)
-    counter = itertools.count()
+    counter = itertools.count(first_epoch)
     lock = threading.Lock()
 
     def generator() -> Any:
         with lock:  # runs at the first read of an iterator, not at its creation (SPEC §1.7)
-            epoch = next(counter) & 0xFFFFFFFF
-        yield from _groups(pipeline, epoch)
+            epoch = next(counter)
+        groups = _groups(pipeline, epoch & 0xFFFFFFFF)
+        if skip and epoch == first_epoch:
+            groups = _skip(groups, skip)
+        if feed is None:
+            yield from groups
+            return
+        while True:
+            t0 = time.perf_counter()
+            group = next(groups, None)
+            if group is None:
+                return
+            feed.put(group, time.perf_counter() - t0)
+            yield group
 
     ds = tf.data.Dataset.from_generator(generator, output_signature=group_signature(signature)).unbatch().prefetch(2)
     n = pipeline.cardinality()
+    if skip:
+        n = None  # the first epoch is shorter than the others: its length is not told
     if n is INFINITE:
         ds = ds.apply(tf.data.experimental.assert_cardinality(tf.data.INFINITE_CARDINALITY))
     elif n is not None:
