@@ -13,7 +13,7 @@ Example::
 from .core.pipeline import Pipeline
 from .core.record import digest
 from .errors import ERROR_CODES, StreamfitError
-from .exchange import load_tfjs, save_tfjs
+from .tf.exchange import load_tfjs, save_tfjs
 from .order.permute import permute
 from .order.prng import Prng, combine, mix32
 from .sources.class_folder import class_folder

@@ -21,7 +21,7 @@ import os
 from typing import Any
 
 from .errors import raise_error
-from .exchange import MODEL_JSON, load_tfjs, save_tfjs
+from .tf.exchange import MODEL_JSON, load_tfjs, save_tfjs
 
 
 def _is_tfjs(path: str) -> bool:

@@ -1,4 +1,4 @@
-"""Model exchange (SPEC §10): a Keras 3 model saved by streamfit.exchange.save_tfjs loads in Node
+"""Model exchange (SPEC §10): a Keras 3 model saved by streamfit.tf.exchange.save_tfjs loads in Node
 with tf.loadLayersModel, predicts what Keras predicts (within 1e-6) and trains further; a model
 trained in Node and saved by tfjs's own model.save('file://...') loads in Python with load_tfjs
 and predicts what Node predicts (within 1e-6), with bit-identical weights.
@@ -16,7 +16,7 @@ import pytest
 
 from test_cross import ROOT, node, run
 
-from streamfit.exchange import load_tfjs, save_tfjs
+from streamfit.tf.exchange import load_tfjs, save_tfjs
 from streamfit.tf.model import build_model, make_loss, make_optimizer
 
 keras = __import__("tensorflow").keras

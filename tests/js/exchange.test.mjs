@@ -1,5 +1,5 @@
 // tfjs LayersModel folders (SPEC.md §10): saveTfjs/loadTfjs round trip, folder rules, error codes,
-// and a folder written by Python's streamfit.exchange.save_tfjs (one run of .venv/bin/python,
+// and a folder written by Python's streamfit.tf.exchange.save_tfjs (one run of .venv/bin/python,
 // which also reports Keras's predictions; tests/cross/test_exchange.py goes further).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -86,7 +86,7 @@ const PY_SCRIPT = `
 import json, sys
 import numpy as np
 import keras
-from streamfit.exchange import save_tfjs
+from streamfit.tf.exchange import save_tfjs
 folder = sys.argv[1]
 model = keras.Sequential([keras.Input((5, 5, 1)),
                           keras.layers.Conv2D(2, 2, strides=2, padding="same", activation="tanh"),

@@ -1,4 +1,4 @@
-"""Keras 3 <-> tfjs LayersModel folders (streamfit.exchange): round trips, the tfjs form, errors.
+"""Keras 3 <-> tfjs LayersModel folders (streamfit.tf.exchange): round trips, the tfjs form, errors.
 
 Node's side (tf.loadLayersModel on these folders, and the reverse) is tests/cross/test_exchange.py.
 (Not named test_exchange.py: pytest imports test modules by basename, and that one exists.)
@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from streamfit import StreamfitError
-from streamfit.exchange import WEIGHTS_FILE, load_tfjs, save_tfjs
+from streamfit.tf.exchange import WEIGHTS_FILE, load_tfjs, save_tfjs
 from streamfit.cli import main as cli_main
 
 

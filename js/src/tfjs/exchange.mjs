@@ -1,4 +1,4 @@
-// tfjs LayersModel folders (model.json + weights) shared with Python's streamfit.exchange
+// tfjs LayersModel folders (model.json + weights) shared with Python's streamfit.tf.exchange
 // (SPEC.md §10): tfjs-layers' own format, read and written by tfjs itself; these helpers add
 // the folder rules and our error codes.
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
@@ -19,7 +19,7 @@ function readJson(file) {
 /**
  * Saves a tfjs LayersModel to `folder` (created if missing; it must be empty or hold an earlier
  * tfjs model, whose files are replaced; nothing else is deleted). Returns the model.json path.
- * @example await saveTfjs(model, 'build/m'); // Python: streamfit.exchange.load_tfjs('build/m')
+ * @example await saveTfjs(model, 'build/m'); // Python: streamfit.tf.exchange.load_tfjs('build/m')
  */
 export async function saveTfjs(model, folder) {
   const dir = resolve(folder);

@@ -240,7 +240,7 @@ class TrainingRun:
         if self.weights_path is not None:
             write_weights(self.model, self.weights_path)
         if self.save_model is not None:
-            from ..exchange import save_tfjs
+            from .exchange import save_tfjs
 
             save_tfjs(self.model, self.save_model)
         digest = weights_digest(self.model)

@@ -10,7 +10,7 @@ else is ``SF_ARG`` naming the layer, the option and what is supported.
 
 Example::
 
-    from streamfit.exchange import save_tfjs, load_tfjs
+    from streamfit.tf.exchange import save_tfjs, load_tfjs
     save_tfjs(model, "build/model_tfjs")       # Node: await tf.loadLayersModel('file://build/model_tfjs/model.json')
     model2 = load_tfjs("build/model_tfjs")     # a Keras 3 Sequential with bit-identical float32 weights
 """
@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import raise_error
+from ..errors import raise_error
 
 MODEL_JSON = "model.json"
 WEIGHTS_FILE = "group1-shard1of1.bin"
@@ -57,7 +57,7 @@ _BYTES = {"float32": 4, "int32": 4, "uint8": 1, "bool": 1}
 
 
 def _keras() -> Any:
-    from .tf import import_tf
+    from . import import_tf
 
     return import_tf().keras
 
@@ -216,7 +216,7 @@ def save_tfjs(model: Any, folder: str | os.PathLike[str]) -> str:
             arr = np.ascontiguousarray(value, dtype="<f4")
             specs.append({"name": f"{layer.name}/{var.name}", "shape": list(arr.shape), "dtype": "float32"})
             chunks.append(arr.tobytes())
-    from . import __version__
+    from .. import __version__
 
     doc = {
         "modelTopology": {"class_name": "Sequential", "config": {"name": model.name, "layers": layers},
