@@ -7,7 +7,8 @@ import { dirname, resolve } from 'node:path';
 /** Every column a history row may have, in the CSV's order; a column is written when any row has it. */
 export const CSV_COLUMNS = ['epoch', 'loss', 'accuracy', 'val_loss', 'val_accuracy', 'samples', 'seconds', 'skipped'];
 
-function atomicWrite(path, text) {
+/** `text` into `path` (folders made) through a temporary file and a rename. */
+export function atomicWrite(path, text) {
   mkdirSync(dirname(resolve(path)), { recursive: true });
   writeFileSync(`${path}.tmp`, text);
   renameSync(`${path}.tmp`, path); // a reader never sees half a file

@@ -21,7 +21,7 @@ import { Backup, KILL_ENV, numbered, unnumbered } from './backup.mjs';
 import { writeHistory, writeHistoryCsv } from './history.mjs';
 import { TrainProgress } from './progress.mjs';
 import { saveTfjs } from './exchange.mjs';
-import { cut, epochLine, readWeights, validationPipeline, writeWeights } from './train.mjs';
+import { cut, epochLine, readWeights, setWeightsChecked, validationPipeline, writeWeights } from './train.mjs';
 import { pipelineFromSpec } from '../spec.mjs';
 import { checkInt, plainError, rangeError, typeError } from '../errors.mjs';
 
@@ -101,13 +101,7 @@ export class TrainingRun {
     const path = this.backup.path;
     if ((state.mode ?? 'fit') !== mode) throw plainError('SF_BACKUP', `backup ${path}: it was written by a ${state.mode} run; resume it the same way, or delete the file to start afresh`);
     const { tf, model } = this;
-    const weights = unnumbered('model', arrays);
-    if (JSON.stringify(weights.map((a) => a.shape)) !== JSON.stringify(model.getWeights().map((w) => w.shape))) {
-      throw plainError('SF_BACKUP', `backup ${path}: its weights do not have the shapes of the spec's model; delete the file to start afresh`);
-    }
-    const tensors = weights.map((a) => tf.tensor(a.data, a.shape, 'float32'));
-    model.setWeights(tensors);
-    tf.dispose(tensors);
+    setWeightsChecked(tf, model, unnumbered('model', arrays), (got, want) => plainError('SF_BACKUP', `backup ${path}: it holds weights of shapes ${got}, but the spec's model has ${want}; delete the file to start afresh`));
     const names = model.trainableWeights.map((w) => w.val.name);
     const values = [{ name: 'iter', tensor: tf.scalar(state.global_step, 'int32') }];
     for (const slot of model.optimizer.slotNames) {

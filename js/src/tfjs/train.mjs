@@ -1,7 +1,7 @@
 // Training's pieces (SPEC.md §5.2, §5.4, §8): the epoch line, the --weights files, the validation
 // pipeline; the run itself is run.mjs's TrainingRun.
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { atomicWrite } from './history.mjs';
 import { pipelineFromSpec } from '../spec.mjs';
 import { INFINITE } from '../ops/stage.mjs';
 import { checkInt, plainError, rangeError } from '../errors.mjs';
@@ -26,9 +26,21 @@ export function epochLine(e, total) {
  */
 export function writeWeights(model, path) {
   const weights = model.getWeights().map((w) => ({ shape: w.shape, values: Array.from(w.dataSync()) }));
-  mkdirSync(dirname(resolve(path)), { recursive: true });
-  writeFileSync(`${path}.tmp`, `${JSON.stringify({ weights })}\n`);
-  renameSync(`${path}.tmp`, path); // a reader never sees half a file
+  atomicWrite(path, `${JSON.stringify({ weights })}\n`); // a reader never sees half a file
+}
+
+/**
+ * Sets the model's weights (in getWeights order) from `arrays` ({shape, data}); when their shapes
+ * are not the model's, throws mismatch(got, want) (the shapes as JSON).
+ * @example setWeightsChecked(tf, model, arrays, (got, want) => rangeError('SF_ARG', `${got} is not ${want}`));
+ */
+export function setWeightsChecked(tf, model, arrays, mismatch) {
+  const got = JSON.stringify(arrays.map((a) => a.shape));
+  const want = JSON.stringify(model.getWeights().map((w) => w.shape));
+  if (got !== want) throw mismatch(got, want);
+  const tensors = arrays.map((a) => tf.tensor(a.data, a.shape, 'float32'));
+  model.setWeights(tensors);
+  tf.dispose(tensors);
 }
 
 /**
@@ -39,19 +51,12 @@ export function writeWeights(model, path) {
 export function readWeights(tf, model, path) {
   let arrays;
   try {
-    arrays = JSON.parse(readFileSync(path, 'utf8')).weights.map((w) => ({ shape: w.shape, values: Float32Array.from(w.values) }));
+    arrays = JSON.parse(readFileSync(path, 'utf8')).weights.map((w) => ({ shape: w.shape, data: Float32Array.from(w.values) }));
   } catch (cause) {
     if (cause.code === 'ENOENT') throw plainError('SF_FILE_NOT_FOUND', `--init-weights: ${path} does not exist`, cause);
     throw rangeError('SF_ARG', `--init-weights: ${path} is not a weights file written by --weights (${cause.message})`);
   }
-  const want = model.getWeights().map((w) => w.shape);
-  const got = arrays.map((a) => a.shape);
-  if (JSON.stringify(got) !== JSON.stringify(want)) {
-    throw rangeError('SF_ARG', `--init-weights: ${path} holds weights of shapes ${JSON.stringify(got)}, but the spec's model has ${JSON.stringify(want)}`);
-  }
-  const tensors = arrays.map((a) => tf.tensor(a.values, a.shape, 'float32'));
-  model.setWeights(tensors);
-  tf.dispose(tensors);
+  setWeightsChecked(tf, model, arrays, (got, want) => rangeError('SF_ARG', `--init-weights: ${path} holds weights of shapes ${got}, but the spec's model has ${want}`));
 }
 
 /**

@@ -23,7 +23,8 @@ CSV_COLUMNS = ("epoch", "loss", "accuracy", "val_loss", "val_accuracy", "samples
 """Every column a history row may have, in the CSV's order; a column is written when any row has it."""
 
 
-def _atomic_write(path: str, text: str) -> None:
+def atomic_write(path: str, text: str) -> None:
+    """``text`` into ``path`` (folders made) through a temporary file and a rename."""
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     tmp = path + ".tmp"
     with open(tmp, "w", encoding="utf-8") as f:  # then renamed: a reader never sees half a file
@@ -33,7 +34,7 @@ def _atomic_write(path: str, text: str) -> None:
 
 def write_history(path: str, history: dict[str, Any]) -> None:
     """The history object as JSON (indent 1)."""
-    _atomic_write(path, json.dumps(history, indent=1) + "\n")
+    atomic_write(path, json.dumps(history, indent=1) + "\n")
 
 
 def _cell(key: str, value: Any) -> str:
@@ -59,4 +60,4 @@ def history_csv(epochs: list[dict[str, Any]]) -> str:
 
 def write_history_csv(path: str, epochs: list[dict[str, Any]]) -> None:
     """``history_csv(epochs)`` into ``path``."""
-    _atomic_write(path, history_csv(epochs))
+    atomic_write(path, history_csv(epochs))

@@ -118,7 +118,13 @@ class TrainingRun:
             raise_error("SF_BACKUP", f"backup {self.backup.path}: it was written by a {state.get('mode')} run; "
                         f"resume it the same way, or delete the file to start afresh")
         model = self.model
-        set_layer_weights(model, unnumbered("model", arrays), self.backup.path)
+        path = self.backup.path
+
+        def mismatch(got: str, want: str) -> None:
+            raise_error("SF_BACKUP", f"backup {path}: it holds weights of shapes {got}, but the spec's model has "
+                        f"{want}; delete the file to start afresh")
+
+        set_layer_weights(model, unnumbered("model", arrays), mismatch)
         optimizer = model.optimizer
         optimizer.build(model.trainable_variables)
         values = unnumbered("optimizer", arrays)

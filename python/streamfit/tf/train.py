@@ -9,7 +9,7 @@ weighted by batch size (its loss tracker is updated with
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from ..core.args import as_int
 from ..errors import raise_error
@@ -35,12 +35,15 @@ def epoch_line(epoch: int, epochs: int, loss: float, samples: int, seconds: floa
             + ("  checkpoint saved" if saved else "") + (f"  skipped {skipped}" if skipped else ""))
 
 
-def set_layer_weights(model: Any, arrays: list[Any], path: str) -> None:
-    """Set the weights in layer order (kernel, bias), as ``write_weights`` lists them."""
+def set_layer_weights(model: Any, arrays: list[Any], mismatch: Callable[[str, str], None]) -> None:
+    """Set the weights in layer order (kernel, bias), as ``write_weights`` lists them; when their
+    shapes are not the model's, ``mismatch(got, want)`` (the shapes as compact JSON) raises."""
+    import json
+
     want = [tuple(w.shape) for layer in model.layers for w in layer.weights]
-    if [tuple(a.shape) for a in arrays] != want:
-        raise_error("SF_BACKUP", f"backup {path}: its weights do not have the shapes of the spec's model; delete "
-                    "the file to start afresh")
+    got = [tuple(a.shape) for a in arrays]
+    if got != want:
+        mismatch(*(json.dumps([list(x) for x in shapes], separators=(",", ":")) for shapes in (got, want)))
     it = iter(arrays)
     for layer in model.layers:
         layer.set_weights([next(it) for _ in layer.weights])
@@ -83,16 +86,11 @@ def write_weights(model: Any, path: str) -> None:
     """
     import json
 
+    from .history import atomic_write
+
     arrays = [w for layer in model.layers for w in layer.get_weights()]
     doc = {"weights": [{"shape": list(a.shape), "values": [float(v) for v in a.ravel()]} for a in arrays]}
-    import os
-
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    tmp = path + ".tmp"
-    with open(tmp, "w", encoding="utf-8") as f:  # then renamed: a reader never sees half a file
-        json.dump(doc, f)
-        f.write("\n")
-    os.replace(tmp, path)
+    atomic_write(path, json.dumps(doc) + "\n")  # a reader never sees half a file
 
 
 def weights_file(path: str, who: str) -> list[Any]:
@@ -125,16 +123,10 @@ def read_weights(model: Any, path: str) -> None:
 
         read_weights(model, "initial_weights.json")
     """
-    import json
+    def mismatch(got: str, want: str) -> None:
+        raise_error("SF_ARG", f"--init-weights: {path} holds weights of shapes {got}, but the spec's model has {want}")
 
-    arrays = weights_file(path, "--init-weights")
-    want = [tuple(w.shape) for layer in model.layers for w in layer.weights]
-    got = [a.shape for a in arrays]
-    if got != want:
-        shown = [json.dumps([list(x) for x in shapes], separators=(",", ":")) for shapes in (got, want)]
-        raise_error("SF_ARG", f"--init-weights: {path} holds weights of shapes {shown[0]}, but the spec's model has "
-                    f"{shown[1]}")
-    model.set_weights(arrays)
+    set_layer_weights(model, weights_file(path, "--init-weights"), mismatch)
 
 
 def train_spec(spec: dict[str, Any], base_dir: str = ".", **options: Any) -> dict[str, Any]:
