@@ -61,7 +61,7 @@ const LAYERS = {
 const TOP = { keys: { source: 'object', ops: 'array', model: 'object', train: 'object' }, required: ['source'] };
 const MODEL = { keys: { seed: 'any', input_shape: 'array', layers: 'array' }, required: ['input_shape', 'layers'] };
 const TRAIN = {
-  keys: { epochs: 'number', loss: 'string', optimizer: 'object', steps_per_epoch: 'number?', metrics: 'array', validation: 'object', validation_steps: 'number?', early_stopping: 'object', checkpoint: 'object', backup: 'object' },
+  keys: { epochs: 'number', loss: 'string', optimizer: 'object', steps_per_epoch: 'number?', steps_per_execution: 'number', metrics: 'array', validation: 'object', validation_steps: 'number?', early_stopping: 'object', checkpoint: 'object', backup: 'object' },
   required: ['epochs', 'loss', 'optimizer'],
 };
 const VALIDATION_SUBSET = { keys: { subset: 'string' }, required: ['subset'] };

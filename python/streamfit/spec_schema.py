@@ -149,6 +149,7 @@ TRAIN: Schema = {
     "epochs": (_num, True, "a number"), "loss": (_str, True, "a string"),
     "optimizer": (lambda v: isinstance(v, dict), True, "an object"),
     "steps_per_epoch": (_opt(_num), False, "a number or null"),
+    "steps_per_execution": (_num, False, "a number"),
     "metrics": (_list_of(_str), False, "a list of strings"),
     "validation": (lambda v: isinstance(v, dict), False, "an object"),
     "validation_steps": (_opt(_num), False, "a number or null"),

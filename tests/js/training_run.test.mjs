@@ -109,3 +109,13 @@ test('custom loop misuse is an error that says what to call', async () => {
   await assert.rejects(batches.next(), /stepEnd/); // trained nothing, recorded nothing
   await assert.rejects(epochs.next(), /endEpoch/);
 });
+
+test('steps_per_execution is checked, and trains the same steps (tfjs runs one a call)', async () => {
+  const one = await (await TrainingRun.create(spec())).fit();
+  const four = await (await TrainingRun.create(spec({ steps_per_execution: 4 }))).fit();
+  assert.deepEqual(strip(four), strip(one));
+  assert.equal(four.final_weights_digest, one.final_weights_digest);
+  await assert.rejects(TrainingRun.create(spec({ steps_per_execution: 0 })), (e) => e.code === 'SF_ARG' && /train\.steps_per_execution/.test(e.message));
+  await assert.rejects(TrainingRun.create(spec({ steps_per_execution: 4, backup: { dir: join(tmp.dir, 'unused'), save_freq: 5 } })),
+    (e) => e.code === 'SF_ARG' && /save_freq 5 \(steps\) needs train\.steps_per_execution 1, got 4/.test(e.message));
+});

@@ -119,3 +119,27 @@ def test_custom_loop_misuse_is_an_error_that_says_what_to_call():
 
 def test_training_run_is_public():
     assert sf.TrainingRun is TrainingRun and "TrainingRun" in sf.__all__
+
+
+def test_steps_per_execution_takes_the_same_steps_and_reports_each(tmp_path):
+    # SPEC §5.2: Keras runs 3 steps a call (16 an epoch: the last call runs one); every step's loss
+    # still reaches the history, the progress bar and the epoch values, bit for bit as one a call
+    one = TrainingRun(_spec(validation={"source": _spec()["source"], "ops": [{"op": "batch", "batch_size": 100}]}),
+                      quiet=True, progress=True).fit()
+    three = TrainingRun(_spec(steps_per_execution=3,
+                              validation={"source": _spec()["source"], "ops": [{"op": "batch", "batch_size": 100}]}),
+                        quiet=True, progress=True).fit()
+    assert [len(e["batch_losses"]) for e in three["epochs"]] == [16, 16, 16]
+    for a, b in zip(one["epochs"], three["epochs"]):
+        assert b["batch_losses"] == a["batch_losses"]
+        assert (b["loss"], b["val_loss"], b["samples"]) == (a["loss"], a["val_loss"], a["samples"])
+    assert three["final_weights_digest"] == one["final_weights_digest"]
+
+
+def test_steps_per_execution_is_checked():
+    with pytest.raises(StreamfitError, match="train.steps_per_execution") as e:
+        TrainingRun(_spec(steps_per_execution=0), quiet=True)
+    assert e.value.code == "SF_ARG"
+    with pytest.raises(StreamfitError, match=r"save_freq 5 \(steps\) needs train.steps_per_execution 1, got 4") as e:
+        TrainingRun(_spec(steps_per_execution=4, backup={"dir": "unused", "save_freq": 5}), quiet=True)
+    assert e.value.code == "SF_ARG"

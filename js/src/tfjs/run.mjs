@@ -71,6 +71,11 @@ export class TrainingRun {
     if (initWeights) readWeights(tf, model, initWeights);
     this.say(`pipeline  ${this.pipeline.summary()}`);
     this.say(`model     ${model.countParams()} parameters, seed=${seed}${drawn ? ' (drawn)' : ''}`);
+    // SPEC.md §5.2: Keras's steps_per_execution; tfjs runs one step per call, so Node checks it and trains the same
+    const spe = checkInt(tr.steps_per_execution ?? 1, 'train.steps_per_execution', 1);
+    if (spe > 1 && this.backup !== null && this.backup.every !== null) {
+      throw rangeError('SF_ARG', `train.backup.save_freq ${this.backup.every} (steps) needs train.steps_per_execution 1, got ${spe}: Keras runs ${spe} steps at a time, and a backup is taken between two steps; use save_freq "epoch"`);
+    }
     model.compile({ loss: makeLoss(tf, tr.loss), optimizer: makeOptimizer(tf, tr.optimizer), metrics: this.metrics.map(() => makeAccuracy(tf)) });
     this.initialDigest = weightsDigest(model);
     this.bar = progress ? new TrainProgress(this.total) : null;

@@ -76,8 +76,14 @@ class TrainingRun:
         if init_weights is not None:
             read_weights(self.model, init_weights)
         loss = make_loss(tr["loss"])
+        spe = as_int(tr.get("steps_per_execution", 1), "train.steps_per_execution", minimum=1)
+        if spe > 1 and self.backup is not None and self.backup.every is not None:
+            raise_error("SF_ARG", f"train.backup.save_freq {self.backup.every} (steps) needs train.steps_per_execution "
+                        f"1, got {spe}: Keras runs {spe} steps at a time, and a backup is taken between two steps; "
+                        "use save_freq \"epoch\"")
+        self.batch_loss = batch_loss_class()(loss, spe)
         self.model.compile(loss=loss, optimizer=make_optimizer(tr["optimizer"]),
-                           metrics=self.metrics + [batch_loss_class()(loss)])
+                           metrics=self.metrics + [self.batch_loss], steps_per_execution=spe)
         self.initial_digest = weights_digest(self.model)
         self.say(f"pipeline  {self.pipeline.summary()}")
         self.say(f"model     {self.model.count_params()} parameters, seed={self.seed}{' (drawn)' if drawn else ''}")
@@ -416,14 +422,19 @@ def _callback_class() -> Any:
             run = self.run
             run._begin_epoch(epoch)
             self._samples = None
+            self._steps = 0  # the batch_loss metric's steps this epoch already reported
             self._train_values: dict[str, float] | None = None
             if run.saved is not None and epoch == run.first_epoch and run.skip:
                 for var, value in zip(_metric_variables(self.model), unnumbered("metrics", run.saved[1])):
                     var.assign(value)  # the epoch's loss and accuracy sums go on from the backup's
 
         def on_train_batch_end(self, batch: int, logs: Any = None) -> None:
-            samples, waited = self.run.feed.take() if self.run.feed is not None else (None, 0.0)
-            self.run._step_done(float((logs or {})[BATCH_LOSS]), samples, waited, {})
+            # one call per execution: steps_per_execution steps (SPEC §5.2), fewer at an epoch's end
+            losses = self.run.batch_loss.since(self._steps)
+            self._steps += len(losses)
+            for loss in losses:
+                samples, waited = self.run.feed.take() if self.run.feed is not None else (None, 0.0)
+                self.run._step_done(loss, samples, waited, {})
 
         def on_test_begin(self, logs: Any = None) -> None:
             # fit's validation pass resets the loss tracker: read the epoch's samples before it

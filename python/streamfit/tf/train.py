@@ -54,25 +54,42 @@ BATCH_LOSS = "batch_loss"
 
 def batch_loss_class() -> Any:
     keras = import_tf().keras
+    tf = import_tf()
 
     class BatchLoss(keras.metrics.Metric):
         """This batch's loss (SPEC §8 ``batch_losses``): Keras logs a running mean per batch, tfjs the
         batch's own value; this metric gives Python the batch's own value, computed by the same
-        loss object on the same outputs as the training step's loss."""
+        loss object on the same outputs as the training step's loss.
 
-        def __init__(self, loss: Any) -> None:
+        With ``steps_per_execution`` K (SPEC §5.2) Keras reports to callbacks once per K steps, so
+        the metric keeps the last K steps' losses in a ring (``losses``) and counts the steps since
+        the epoch began (``steps``); ``since(n)`` gives the losses of the steps after the first n."""
+
+        def __init__(self, loss: Any, steps_per_execution: int = 1) -> None:
             super().__init__(name=BATCH_LOSS)
             self.loss = loss
-            self.value = self.add_variable(shape=(), initializer="zeros", name="value")
+            self.k = steps_per_execution
+            self.losses = self.add_variable(shape=(self.k,), initializer="zeros", name="losses")
+            self.steps = self.add_variable(shape=(), initializer="zeros", name="steps", dtype="int64")
 
         def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
-            self.value.assign(self.loss(y_true, y_pred))
+            at = tf.reshape(tf.math.floormod(self.steps, self.k), [1, 1])
+            value = tf.reshape(tf.cast(self.loss(y_true, y_pred), self.losses.dtype), [1])
+            self.losses.assign(tf.tensor_scatter_nd_update(self.losses, at, value))
+            self.steps.assign_add(1)
 
         def result(self) -> Any:
-            return self.value
+            return self.losses[tf.math.floormod(self.steps - 1, self.k)]
 
         def reset_state(self) -> None:
-            self.value.assign(0.0)
+            self.losses.assign(tf.zeros_like(self.losses))
+            self.steps.assign(0)
+
+        def since(self, done: int) -> list[float]:
+            """The losses of the steps after the first ``done`` of this epoch, in order (at most K)."""
+            steps = int(self.steps.numpy())
+            ring = self.losses.numpy()
+            return [float(ring[i % self.k]) for i in range(max(done, steps - self.k), steps)]
 
     return BatchLoss
 
