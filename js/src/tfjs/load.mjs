@@ -1,5 +1,6 @@
 // Lazy loading of tfjs-node: the core never imports it. SPEC.md §6 (SF_DEPENDENCY).
 import { plainError } from '../errors.mjs';
+import { replaceKernels } from './kernels.mjs';
 
 let loading = null;
 
@@ -19,6 +20,7 @@ export function loadTf() {
         const mod = await import('@tensorflow/tfjs-node');
         const tf = mod.default ?? mod;
         if (tf.getBackend() !== 'tensorflow') await tf.setBackend('tensorflow');
+        replaceKernels(tf); // kernels.mjs: the same values, without per-step JavaScript arrays
         return tf;
       } catch (cause) {
         loading = null;
