@@ -11,7 +11,7 @@ TF_PACKAGE ?= tensorflow-cpu==2.21.0
 export PATH := $(PATH):$(CURDIR)/$(VENV)/bin
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
-.PHONY: install install-python install-node test test-python test-js test-cross demo golden golden-check bench clean
+.PHONY: install install-python install-node install-bench test test-python test-js test-cross demo golden golden-check bench bench-packed bench-huge clean
 
 install: install-python install-node
 
@@ -51,9 +51,24 @@ demo: install
 	$(VPY) -m streamfit crosscheck examples/demo_csv.json --plot build/demo_csv_loss.png
 	$(VPY) -m streamfit crosscheck examples/demo_shapes.json --plot build/demo_shapes_loss.png
 
-bench: install
-	$(VPY) bench/run.py
+# Benchmarks print figures and assert nothing (BENCHMARKS.md says what each produced).
+# matplotlib draws the suite's charts: only `make bench*` installs it (the `bench` extra).
+install-bench: $(VENV)/.stamp-bench
+$(VENV)/.stamp-bench: $(VENV)/.stamp-python
+	$(VPY) -m pip install -q --disable-pip-version-check -e '.[dev,bench]'
+	@touch $@
+
+# the suite: every contender, alone and into fit, and the memory proof; rewrites BENCHMARKS.md's tables
+bench: install install-bench
+	$(VPY) bench/suite.py
+
+# packs: pack speed, packed alone, packed fit vs in-memory in alternating pairs, pack memory
+bench-packed: install
 	$(VPY) bench/packed.py
+
+# opt-in: packs more than this machine's RAM (25 GiB by default; checks the disk first) and trains one epoch
+bench-huge: install
+	$(VPY) bench/huge.py
 
 clean:
 	rm -rf build .pytest_cache

@@ -10,7 +10,8 @@
     as arrays; the two runs alternate (packed, in-memory, packed, ...) --fit-repeats times, so a
     slow spell of this shared machine hits both, and the ratio is the median of the pairs' ratios;
   - memory: peak RSS of packing and of streaming 1x and 10x the same synthetic records
-    (32 MiB shards, so both sizes span several shards): flat in data set size means a ratio near 1.
+    (bench/memory.py's pack and packed cases: 32 MiB shards, so both sizes span several shards):
+    flat in data set size means a ratio near 1.
 Median of --repeats runs (min-max); --cases picks some of pack,alone,fit,memory (pack is run
 anyway when a later case needs a pack that is not there); peak RSS from the OS (wait4), the largest of the repeats.
 Writes bench/results/packed.json.
@@ -66,10 +67,12 @@ def main():
     ap.add_argument("--fit-repeats", type=int, default=5)
     ap.add_argument("--fit-epochs", type=int, default=3)
     ap.add_argument("--cases", default="pack,alone,fit,memory")
+    ap.add_argument("--langs", default="python,node", help="which languages' cases to run")
     ap.add_argument("--data", default=os.path.join(ROOT, "build", "bench_packed"))
     ap.add_argument("--out", default=os.path.join(ROOT, "bench", "results", "packed.json"))
     args = ap.parse_args()
     cases = set(args.cases.split(","))
+    langs = [lang for lang in ("python", "node") if lang in args.langs.split(",")]
     data = args.data
     subprocess.run([PY, os.path.join(ROOT, "tools", "make_demo_data.py"), data, "--rows", "10",
                     "--images", str(args.images), "--size", str(args.size)], check=True)
@@ -95,7 +98,7 @@ def main():
         rows.append(median_row(f"pack {lang} (CLI, incl. start-up)", runs, "img/s"))
 
     other = {"python": "node", "node": "python"}
-    for lang in ("python", "node") if "alone" in cases else ():
+    for lang in langs if "alone" in cases else ():
         spec = write(os.path.join(data, f"alone_{lang}.json"), {
             "source": {"type": "packed", "path": packs[other[lang]], "order": "global", "seed": 1},
             "ops": [{"op": "batch", "batch_size": 32}, {"op": "prefetch", "buffer_size": 4}]})
@@ -107,7 +110,7 @@ def main():
             runs.append((r["records_per_s"], r["records"], rss))
         rows.append(median_row(f"packed alone {lang}", runs, "img/s"))
 
-    for lang in ("python", "node") if "fit" in cases else ():
+    for lang in langs if "fit" in cases else ():
         spec = write(os.path.join(data, f"fit_{lang}.json"), {
             "source": {"type": "packed", "path": packs[lang], "order": "global", "seed": 1},
             "ops": [{"op": "batch", "batch_size": 32}, {"op": "map", "fn": "divide", "value": 255},
@@ -128,24 +131,14 @@ def main():
         rows.append(row)
         rows.append(median_row(f"in-memory fit {lang}", ref, "img/s"))
 
-    for lang in ("python", "node") if "memory" in cases else ():
-        script = os.path.join("bench", "pack_memory_py.py" if lang == "python" else "pack_memory_js.mjs")
-        exe = PY if lang == "python" else node()
-        peaks = {}
-        for k in (1, 10):
-            n = args.memory_records * k
-            folder = os.path.join(data, f"memory_{lang}_{k}x")
-            shutil.rmtree(folder, ignore_errors=True)
-            for mode in ("pack", "stream"):
-                out, rss = run_child([exe, script, mode, folder, str(n)])
-                r = last_json(out)
-                peaks[(mode, k)] = rss
-                rows.append(median_row(f"memory {mode} {k}x {lang}", [(r["records_per_s"], n, rss)], "rec/s"))
-            shutil.rmtree(folder, ignore_errors=True)
-        for mode in ("pack", "stream"):
-            ratio = peaks[(mode, 10)] / peaks[(mode, 1)]
-            print(f"  {lang} {mode}: peak RSS 10x/1x = {ratio:.3f}")
-            rows.append({"case": f"memory {mode} {lang} rss 10x/1x", "ratio": ratio})
+    if "memory" in cases:  # the suite's memory proof (bench/memory.py), its pack cases only
+        from memory import run_memory
+
+        for m in run_memory(os.path.join(data, "memory"), langs=langs, records=args.memory_records,
+                            cases=("pack", "packed")):
+            print(f"  {m['case']}: peak RSS {m['rss_1x_mb']:,.0f} MB (1x) -> {m['rss_10x_mb']:,.0f} MB (10x) = "
+                  f"{m['ratio']:.3f}")
+            rows.append(m)
 
     write_results(args.out, "make bench (bench/packed.py)", args, rows)
 

@@ -1,4 +1,4 @@
-"""``python -m streamfit inspect|train|crosscheck|pack|convert`` (SPEC §8, §9.1, §10).
+"""``python -m streamfit inspect|train|crosscheck|pack|convert|bench`` (SPEC §8, §9.1, §10).
 
 Example::
 
@@ -6,6 +6,7 @@ Example::
     python -m streamfit inspect examples/csv_xy.json --batches 3 --json
     python -m streamfit train examples/csv_xy.json --epochs 1 --history /tmp/h.json
     python -m streamfit crosscheck examples/csv_xy.json
+    python -m streamfit bench csv_streamfit_py --modes fit
 """
 
 from __future__ import annotations
@@ -134,6 +135,25 @@ def _cmd_pack(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_bench(argv: Sequence[str]) -> int:
+    """``bench NAME... [OPTIONS]``: the leading names are contenders, the rest the suite's own options."""
+    import subprocess
+
+    names = []
+    for a in argv:
+        if a.startswith("-"):
+            break
+        names.append(a)
+    rest = list(argv[len(names):])
+
+    suite = os.path.normpath(os.path.join(os.path.dirname(__file__), "..", "..", "bench", "suite.py"))
+    if not os.path.exists(suite):
+        raise_error("SF_ARG", f"bench runs the benchmark suite of a source checkout (bench/suite.py), "
+                    f"not found at {suite}")
+    only = ",".join(names)
+    return subprocess.call([sys.executable, suite, *(["--only", only] if only else []), *rest])
+
+
 def parser() -> argparse.ArgumentParser:
     """The argument parser of ``python -m streamfit``."""
     ap = argparse.ArgumentParser(prog="python -m streamfit", description="streamfit command-line tools")
@@ -176,14 +196,22 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("dst", help="a tfjs folder, MODEL.keras or W.json")
     p.add_argument("--weights", default=None, help="with a spec SRC: the weights (a --weights file, SPEC §8)")
     p.set_defaults(run=_cmd_convert)
+    p = sub.add_parser("bench", help="run benchmark contenders (a source checkout's bench/suite.py; no names: "
+                       "the whole suite, as make bench)", add_help=False)
+    p.add_argument("contenders", nargs="*", help="contender names first, e.g. csv_streamfit_py; then the suite's "
+                   "options (--modes, --repeats, --rows, ...), which pass through; --help shows them")
     return ap
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the exit status (SPEC §8: 1 on a streamfit error, 2 on bad usage)."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    args = parser().parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] != ["bench"]:
+        args = parser().parse_args(argv)
     try:
+        if argv[:1] == ["bench"]:
+            return _cmd_bench(argv[1:])
         return int(args.run(args))
     except StreamfitError as err:
         print(f"error {err.code}: {err.detail}", file=sys.stderr)

@@ -148,3 +148,17 @@ def test_crosscheck_with_a_fake_node(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("STREAMFIT_NODE", str(fake))
     assert main(["crosscheck", str(spec)]) == 0
     assert "all digests equal" in capsys.readouterr().out
+
+
+def test_bench_runs_one_contender_and_names_the_others(tmp_path, capfd):
+    # `python -m streamfit bench NAME [suite options]`: the suite (bench/suite.py) with that contender only
+    results = tmp_path / "results"
+    rc = main(["bench", "csv_batches_py", "--rows", "3000", "--images", "3", "--size", "16", "--repeats", "1",
+               "--min-seconds", "0", "--data", str(tmp_path / "data"), "--results", str(results)])
+    assert rc == 0
+    rows = json.loads((results / "suite.json").read_text())["results"]
+    assert [(r["name"], r["mode"]) for r in rows] == [("csv_batches_py", "alone")]
+    assert rows[0]["records"] > 0 and rows[0]["records"] % 3000 == 0  # whole epochs of the 3,000-row CSV
+    assert not (results / "memory.json").exists()  # one contender: no memory proof, BENCHMARKS.md untouched
+    assert main(["bench", "no_such_contender"]) != 0
+    assert "csv_streamfit_py" in capfd.readouterr().err

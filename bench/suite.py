@@ -1,0 +1,234 @@
+"""streamfit's benchmark suite (`make bench`): streamfit against what users would pick instead.
+
+Prints figures and asserts nothing. Generates its own data (bench/suite_data.py: a flat folder and
+class folders of SIZE x SIZE JPEGs, a CSV of x,y rows; a streamfit pack of the images), then runs
+every contender of bench/contenders/ (see its README: one script each, written the way its users
+write it) in its own process, in rounds: each round runs every contender once, so a slow spell of
+this shared machine hits the contender and its in-memory reference alike. Per contender and mode:
+  - alone: samples/s of the input pipeline by itself; fit: samples/s of model.fit / fitDataset
+    fed by it (the language's reference model; the first epoch is not timed);
+  - median of --repeats rounds with the min-max range, the median wall time of the process and
+    the largest peak RSS (the child's own, from the OS via wait4);
+  - vs in-memory: the median over rounds of (contender / its reference in that round).
+Then the memory proof (bench/memory.py): peak RSS of every streamfit source at 1x and 10x data.
+Writes bench/results/suite.json (+ memory.json), PNG charts in bench/results/, and the tables
+between the `suite:begin` / `suite:end` marks of BENCHMARKS.md (the hand-written notes around
+them stay).
+
+`--only NAME[,NAME]` runs some contenders (names as in the table, e.g. `csv_streamfit_py`) and
+`--modes alone` one mode; `python -m streamfit bench NAME` runs one through this file.
+"""
+import argparse
+import datetime
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+
+from run import PY, ROOT, last_json, node, run_child, write_results
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from suite_data import generate  # noqa: E402
+
+
+def contender(name, kind, lang, script, label, ref=None, args=(), modes=("alone", "fit"), data="main"):
+    """``data`` "big": the --big-rows CSV (a reader's steady pace needs more than a few of its blocks)."""
+    return {"name": name, "kind": kind, "lang": lang, "script": script, "label": label, "ref": ref,
+            "args": list(args), "modes": list(modes), "data": data}
+
+
+# In each (kind, lang) the reference is the in-memory contender; its name ends in _inmem_*.
+CONTENDERS = [
+    contender("img_inmem_py", "images", "python", "img_inmem.py", "in-memory numpy arrays (reference)"),
+    contender("img_py_generator", "images", "python", "img_py_generator.py",
+              "Python generator (PIL) + from_generator", "img_inmem_py"),
+    contender("img_tfdata", "images", "python", "img_tfdata.py",
+              "tf.data: list_files, decode_jpeg, AUTOTUNE", "img_inmem_py"),
+    contender("img_keras_dir", "images", "python", "img_keras_dir.py",
+              "keras image_dataset_from_directory", "img_inmem_py"),
+    contender("img_streamfit_py", "images", "python", "img_streamfit.py", "streamfit streaming", "img_inmem_py"),
+    contender("img_packed_py", "images", "python", "img_streamfit.py", "streamfit packed", "img_inmem_py",
+              ["--packed"]),
+    contender("img_packed_u8_py", "images", "python", "img_streamfit.py", "streamfit packed, uint8 batches",
+              None, ["--packed", "--uint8"], ("alone",)),
+    contender("img_inmem_js", "images", "node", "img_inmem.mjs", "in-memory tensors (reference)"),
+    contender("img_inmem_ds_js", "images", "node", "img_inmem.mjs", "in-memory tensors through fitDataset",
+              "img_inmem_js", ["--dataset"], ("fit",)),
+    contender("img_tfjs_generator", "images", "node", "img_tfjs_generator.mjs",
+              "async generator + tf.node.decodeImage + tf.data", "img_inmem_js"),
+    contender("img_streamfit_js", "images", "node", "img_streamfit.mjs", "streamfit streaming", "img_inmem_js"),
+    contender("img_packed_js", "images", "node", "img_streamfit.mjs", "streamfit packed", "img_inmem_js",
+              ["--packed"]),
+    contender("img_packed_u8_js", "images", "node", "img_streamfit.mjs", "streamfit packed, uint8 batches",
+              None, ["--packed", "--uint8"], ("alone",)),
+    contender("csv_inmem_py", "csv", "python", "csv_inmem.py", "in-memory numpy arrays (reference)"),
+    contender("csv_py_generator", "csv", "python", "csv_py_generator.py",
+              "Python line generator + from_generator", "csv_inmem_py"),
+    contender("csv_tf_csvdataset", "csv", "python", "csv_tf_csvdataset.py",
+              "tf.data.experimental.CsvDataset", "csv_inmem_py"),
+    contender("csv_streamfit_py", "csv", "python", "csv_streamfit.py", "streamfit", "csv_inmem_py"),
+    contender("csv_batches_py", "csv", "python", "csv_streamfit.py", "streamfit, its own batches (numpy), big CSV",
+              None, ["--batches"], ("alone",), "big"),
+    contender("csv_inmem_py_spe", "csv", "python", "csv_inmem.py",
+              "in-memory, steps_per_execution 100 (reference)", None, ["--steps-per-execution", "100"], ("fit",)),
+    contender("csv_streamfit_py_spe", "csv", "python", "csv_streamfit.py", "streamfit, steps_per_execution 100",
+              "csv_inmem_py_spe", ["--steps-per-execution", "100"], ("fit",)),
+    contender("csv_inmem_js", "csv", "node", "csv_inmem.mjs", "in-memory tensors (reference)"),
+    contender("csv_tfjs_generator", "csv", "node", "csv_tfjs_generator.mjs",
+              "per-row async generator + tf.data", "csv_inmem_js"),
+    contender("csv_tfjs_datacsv", "csv", "node", "csv_tfjs_datacsv.mjs", "tf.data.csv", "csv_inmem_js"),
+    contender("csv_streamfit_js", "csv", "node", "csv_streamfit.mjs", "streamfit", "csv_inmem_js"),
+    contender("csv_batches_js", "csv", "node", "csv_streamfit.mjs", "streamfit, its own batches (typed arrays), big CSV",
+              None, ["--batches"], ("alone",), "big"),
+]
+BY_NAME = {c["name"]: c for c in CONTENDERS}
+UNIT = {"images": "img/s", "csv": "rows/s"}
+
+
+def command(c, data, mode, args):
+    exe = [PY] if c["lang"] == "python" else [node()]
+    return exe + [os.path.join(HERE, "contenders", c["script"]), data, mode, "--size", str(args.size),
+                  "--epochs", str(args.epochs), "--min-seconds", str(args.min_seconds), *c["args"]]
+
+
+def measure(c, data, mode, args):
+    """One run of one contender: (samples/s, samples timed, wall seconds, peak RSS MB)."""
+    t0 = time.perf_counter()
+    out, rss = run_child(command(c, data, mode, args))
+    r = last_json(out)
+    return {"rate": r["records_per_s"], "records": r["records"], "wall": time.perf_counter() - t0, "rss": rss}
+
+
+def make_pack(data):
+    """The pack of flat/ the packed contenders read (made once; a finished pack is kept)."""
+    pack = os.path.join(data, "pack")
+    if os.path.exists(os.path.join(pack, "index.json")):
+        return
+    spec = os.path.join(data, "pack_spec.json")
+    with open(spec, "w") as f:
+        json.dump({"source": {"type": "image_folder", "path": os.path.join(data, "flat")}, "ops": []}, f)
+    subprocess.run([PY, "-m", "streamfit", "pack", spec, pack, "--quiet"], cwd=ROOT, check=True)
+
+
+def summarise(runs_by_case, chosen, modes):
+    """Rows of the table: median, range, wall, RSS and the median per-round ratio to the reference."""
+    rows = []
+    for c in chosen:
+        for mode in modes:
+            runs = runs_by_case.get((c["name"], mode))
+            if not runs:
+                continue
+            rates = [r["rate"] for r in runs]
+            row = {"name": c["name"], "kind": c["kind"], "language": c["lang"], "mode": mode, "label": c["label"],
+                   "unit": UNIT[c["kind"]], "median": statistics.median(rates), "min": min(rates),
+                   "max": max(rates), "runs": rates, "records": runs[0]["records"],
+                   "wall_s": statistics.median(r["wall"] for r in runs),
+                   "peak_rss_mb": max(r["rss"] for r in runs), "reference": c["ref"]}
+            ref = runs_by_case.get((c["ref"], mode)) if c["ref"] else None
+            if ref:
+                pairs = [a["rate"] / b["rate"] for a, b in zip(runs, ref)]
+                row["vs_in_memory"] = statistics.median(pairs)
+                row["ratio_range"] = [min(pairs), max(pairs)]
+            rows.append(row)
+    return rows
+
+
+def fmt_rate(v):
+    return f"{v / 1e6:.2f}M" if v >= 1e6 else f"{v / 1e3:.1f}k" if v >= 1e4 else f"{v:,.0f}"
+
+
+def print_row(row):
+    ratio = f"{row['vs_in_memory']:.2f} ({row['ratio_range'][0]:.2f}-{row['ratio_range'][1]:.2f})" \
+        if "vs_in_memory" in row else ""
+    print(f"{row['name']:<22}{row['mode']:<6}{fmt_rate(row['median']):>10}{fmt_rate(row['min']):>10}"
+          f"{fmt_rate(row['max']):>10}{row['wall_s']:>8.1f}{row['peak_rss_mb']:>9,.0f}  {ratio}", flush=True)
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--images", type=int, default=320, help="JPEGs in the image folder")
+    ap.add_argument("--size", type=int, default=128, help="image side in pixels")
+    ap.add_argument("--rows", type=int, default=300_000, help="rows of the CSV")
+    ap.add_argument("--big-rows", type=int, default=3_000_000,
+                    help="rows of the big CSV the 'own batches' contenders read")
+    ap.add_argument("--repeats", type=int, default=3, help="rounds (each runs every contender once)")
+    ap.add_argument("--epochs", type=int, default=2, help="fit epochs (all but the first timed)")
+    ap.add_argument("--min-seconds", type=float, default=1.0, help="alone: timed seconds at least")
+    ap.add_argument("--only", default="", help="comma-separated contender names (default: all)")
+    ap.add_argument("--modes", default="alone,fit")
+    ap.add_argument("--no-memory", action="store_true", help="skip the memory proof")
+    ap.add_argument("--no-docs", action="store_true", help="do not rewrite BENCHMARKS.md and the charts")
+    ap.add_argument("--report-only", action="store_true",
+                    help="rewrite BENCHMARKS.md and the charts from the saved suite.json and memory.json")
+    ap.add_argument("--data", default=os.path.join(ROOT, "build", "bench_suite"))
+    ap.add_argument("--results", default=os.path.join(HERE, "results"))
+    args = ap.parse_args(argv)
+    only = [n for n in args.only.split(",") if n]
+    unknown = [n for n in only if n not in BY_NAME]
+    if unknown:
+        raise SystemExit(f"unknown contender(s) {', '.join(unknown)}; choose from: {', '.join(BY_NAME)}")
+    if args.report_only:
+        return report_only(args)
+    modes = [m for m in args.modes.split(",") if m]
+    chosen = [c for c in CONTENDERS if not only or c["name"] in only]
+    # a chosen contender's reference runs too (its ratio needs the same round)
+    chosen = [c for c in CONTENDERS if c in chosen or any(o["ref"] == c["name"] for o in chosen)]
+    data = {"main": generate(args.data, images=args.images, size=args.size, rows=args.rows)}
+    if any(c["data"] == "big" for c in chosen):
+        data["big"] = generate(args.data + "_big", rows=args.big_rows)
+    if any("--packed" in c["args"] for c in chosen):
+        make_pack(data["main"])
+    started = datetime.datetime.now(datetime.timezone.utc)
+    args.started = started.isoformat(timespec="seconds")  # saved with the figures (--report-only reads it)
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores; {args.images} JPEGs {args.size}x{args.size}, "
+          f"{args.rows:,} CSV rows; {args.repeats} rounds: median, min, max (samples/s), wall s, peak RSS MB")
+    runs = {}
+    for rnd in range(args.repeats):
+        print(f"-- round {rnd + 1}/{args.repeats}", flush=True)
+        for mode in modes:
+            for c in chosen:
+                if mode in c["modes"]:
+                    r = measure(c, data[c["data"]], mode, args)
+                    runs.setdefault((c["name"], mode), []).append(r)
+                    print(f"   {c['name']:<22}{mode:<6}{fmt_rate(r['rate']):>10}  {r['wall']:.1f} s  "
+                          f"{r['rss']:,.0f} MB", flush=True)
+    rows = summarise(runs, chosen, modes)
+    print(f"{'contender':<22}{'mode':<6}{'median':>10}{'min':>10}{'max':>10}{'wall s':>8}{'RSS MB':>9}  vs in-memory")
+    for row in rows:
+        print_row(row)
+    os.makedirs(args.results, exist_ok=True)
+    cmd = "python bench/suite.py " + " ".join(argv if argv is not None else sys.argv[1:])
+    write_results(os.path.join(args.results, "suite.json"), cmd.strip(), args, rows)
+    memory = []
+    if not args.no_memory and not only:
+        from memory import run_memory
+        memory = run_memory(os.path.join(args.data, "memory"))
+        write_results(os.path.join(args.results, "memory.json"), cmd.strip(), args, memory)
+    if not args.no_docs and not only:
+        from report import write_report
+        write_report(rows, memory, args, started, cmd.strip())
+
+
+def report_only(args):
+    """BENCHMARKS.md's tables and the charts from the last saved runs (the suite's and the memory proof's)."""
+    from report import write_report
+
+    with open(os.path.join(args.results, "suite.json")) as f:
+        saved = json.load(f)
+    memory = []
+    path = os.path.join(args.results, "memory.json")
+    if os.path.exists(path):
+        with open(path) as f:
+            memory = json.load(f)["results"]
+    ran = argparse.Namespace(**saved["args"])
+    started = datetime.datetime.fromisoformat(saved["args"]["started"]) if "started" in saved["args"] else \
+        datetime.datetime.fromtimestamp(os.path.getmtime(os.path.join(args.results, "suite.json")), datetime.timezone.utc)
+    write_report(saved["results"], memory, ran, started, saved["command"])
+
+
+if __name__ == "__main__":
+    main()
