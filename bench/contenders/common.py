@@ -141,6 +141,19 @@ def run_fit(fit_callable, records_per_epoch):
     return _result(records_per_epoch * len(timed), sum(timed), len(timed), timer.seconds[0])
 
 
+def run_dataset(args, dataset, kind):
+    """The usual end of a contender: read `dataset` alone, or train the kind's ("images" or "csv")
+    reference model on it; prints the result."""
+    if args.mode == "alone":
+        emit(run_alone(lambda epoch: dataset, args.min_seconds))
+        return
+    if kind == "images":
+        model, n = image_model(args.size, args.steps_per_execution), len(image_files(args.data_dir))
+    else:
+        model, n = csv_model(args.steps_per_execution), csv_rows(os.path.join(args.data_dir, "xy.csv"))
+    emit(run_fit(lambda cb: model.fit(dataset, epochs=args.epochs, callbacks=cb, verbose=0), n))
+
+
 def emit(result):
     """The result as one JSON line, the last of stdout."""
     print(json.dumps(result), flush=True)

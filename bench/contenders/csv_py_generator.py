@@ -5,7 +5,7 @@ import os
 
 import numpy as np
 
-from common import CSV_BATCH, csv_model, csv_rows, emit, parse_args, run_alone, run_fit
+from common import CSV_BATCH, parse_args, run_dataset
 
 import tensorflow as tf  # noqa: E402  (after common, which quiets TensorFlow's log)
 
@@ -30,12 +30,7 @@ def main():
 
     dataset = tf.data.Dataset.from_generator(batches, output_signature=(
         tf.TensorSpec((None, 1), tf.float32), tf.TensorSpec((None,), tf.float32))).prefetch(tf.data.AUTOTUNE)
-    if args.mode == "alone":
-        emit(run_alone(lambda epoch: dataset, args.min_seconds))
-    else:
-        model = csv_model(args.steps_per_execution)
-        emit(run_fit(lambda cb: model.fit(dataset, epochs=args.epochs, callbacks=cb, verbose=0), csv_rows(path)))
-
+    run_dataset(args, dataset, "csv")
 
 if __name__ == "__main__":
     main()

@@ -5,7 +5,7 @@ import os
 
 import streamfit as sf
 
-from common import CSV_BATCH, csv_model, csv_rows, emit, parse_args, run_alone, run_fit
+from common import CSV_BATCH, emit, parse_args, run_alone, run_dataset
 
 
 def main():
@@ -18,11 +18,8 @@ def main():
         if args.mode != "alone":
             raise SystemExit("--batches is a mode alone option")
         emit(run_alone(lambda epoch: pipe.iterate(epoch), args.min_seconds))
-    elif args.mode == "alone":
-        emit(run_alone(lambda epoch: dataset, args.min_seconds))
     else:
-        model = csv_model(args.steps_per_execution)
-        emit(run_fit(lambda cb: model.fit(dataset, epochs=args.epochs, callbacks=cb, verbose=0), csv_rows(path)))
+        run_dataset(args, dataset, "csv")
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 -> batch(250) -> map to (x[:, None], y) -> prefetch. File order."""
 import os
 
-from common import CSV_BATCH, csv_model, csv_rows, emit, parse_args, run_alone, run_fit
+from common import CSV_BATCH, parse_args, run_dataset
 
 import tensorflow as tf  # noqa: E402  (after common, which quiets TensorFlow's log)
 
@@ -14,12 +14,7 @@ def main():
                .batch(CSV_BATCH)
                .map(lambda x, y: (x[:, None], y))
                .prefetch(tf.data.AUTOTUNE))
-    if args.mode == "alone":
-        emit(run_alone(lambda epoch: dataset, args.min_seconds))
-    else:
-        model = csv_model(args.steps_per_execution)
-        emit(run_fit(lambda cb: model.fit(dataset, epochs=args.epochs, callbacks=cb, verbose=0), csv_rows(path)))
-
+    run_dataset(args, dataset, "csv")
 
 if __name__ == "__main__":
     main()

@@ -3,7 +3,7 @@ order each epoch; classes in alphabetical order, so circle, square, triangle = 0
 with `.map(x / 255)`, prefetch."""
 import os
 
-from common import IMAGE_BATCH, emit, image_files, image_model, parse_args, run_alone, run_fit
+from common import IMAGE_BATCH, parse_args, run_dataset
 
 import keras  # noqa: E402  (after common, which quiets TensorFlow's log)
 import tensorflow as tf  # noqa: E402
@@ -16,13 +16,7 @@ def main():
         os.path.join(args.data_dir, "classes"), image_size=(s, s), batch_size=IMAGE_BATCH, label_mode="int",
         shuffle=True, seed=1)
     dataset = dataset.map(lambda x, y: (x / 255.0, y)).prefetch(tf.data.AUTOTUNE)
-    if args.mode == "alone":
-        emit(run_alone(lambda epoch: dataset, args.min_seconds))
-    else:
-        model = image_model(s, args.steps_per_execution)
-        n = len(image_files(args.data_dir))
-        emit(run_fit(lambda cb: model.fit(dataset, epochs=args.epochs, callbacks=cb, verbose=0), n))
-
+    run_dataset(args, dataset, "images")
 
 if __name__ == "__main__":
     main()

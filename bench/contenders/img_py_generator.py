@@ -6,7 +6,7 @@ import random
 import numpy as np
 from PIL import Image
 
-from common import CLASSES, IMAGE_BATCH, emit, image_files, image_model, parse_args, run_alone, run_fit
+from common import CLASSES, IMAGE_BATCH, image_files, parse_args, run_dataset
 
 import tensorflow as tf  # noqa: E402  (after common, which quiets TensorFlow's log)
 
@@ -28,11 +28,7 @@ def main():
     s = args.size
     dataset = tf.data.Dataset.from_generator(batches, output_signature=(
         tf.TensorSpec((None, s, s, 3), tf.float32), tf.TensorSpec((None,), tf.int32))).prefetch(tf.data.AUTOTUNE)
-    if args.mode == "alone":
-        emit(run_alone(lambda epoch: dataset, args.min_seconds))
-    else:
-        model = image_model(s, args.steps_per_execution)
-        emit(run_fit(lambda cb: model.fit(dataset, epochs=args.epochs, callbacks=cb, verbose=0), len(files)))
+    run_dataset(args, dataset, "images")
 
 
 if __name__ == "__main__":

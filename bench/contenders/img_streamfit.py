@@ -7,7 +7,7 @@ import os
 
 import streamfit as sf
 
-from common import IMAGE_BATCH, emit, image_files, image_model, parse_args, run_alone, run_fit
+from common import IMAGE_BATCH, emit, parse_args, run_alone, run_dataset
 
 
 def pipeline(args):
@@ -33,12 +33,8 @@ def main():
     dataset = pipe.to_tf()  # its k-th iterator runs epoch k
     if args.uint8:
         emit(run_alone(lambda epoch: pipe.iterate(epoch), args.min_seconds))
-    elif args.mode == "alone":
-        emit(run_alone(lambda epoch: dataset, args.min_seconds))
     else:
-        model = image_model(args.size, args.steps_per_execution)
-        n = len(image_files(args.data_dir))  # the pack holds the same files
-        emit(run_fit(lambda cb: model.fit(dataset, epochs=args.epochs, callbacks=cb, verbose=0), n))
+        run_dataset(args, dataset, "images")  # the pack holds flat/'s files: the same count
 
 
 if __name__ == "__main__":

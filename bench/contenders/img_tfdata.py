@@ -2,7 +2,7 @@
 decode_jpeg, /255, label from the file name through a lookup table; parallel) -> batch(32) -> prefetch."""
 import os
 
-from common import CLASSES, IMAGE_BATCH, emit, image_files, image_model, parse_args, run_alone, run_fit
+from common import CLASSES, IMAGE_BATCH, parse_args, run_dataset
 
 import tensorflow as tf  # noqa: E402  (after common, which quiets TensorFlow's log)
 
@@ -24,13 +24,7 @@ def main():
                .map(load, num_parallel_calls=tf.data.AUTOTUNE)
                .batch(IMAGE_BATCH)
                .prefetch(tf.data.AUTOTUNE))
-    if args.mode == "alone":
-        emit(run_alone(lambda epoch: dataset, args.min_seconds))
-    else:
-        model = image_model(s, args.steps_per_execution)
-        n = len(image_files(args.data_dir))
-        emit(run_fit(lambda cb: model.fit(dataset, epochs=args.epochs, callbacks=cb, verbose=0), n))
-
+    run_dataset(args, dataset, "images")
 
 if __name__ == "__main__":
     main()
