@@ -24,6 +24,8 @@ import json
 import os
 import time
 
+import numpy as np
+
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import keras  # noqa: E402
 
@@ -152,6 +154,25 @@ def run_dataset(args, dataset, kind):
     else:
         model, n = csv_model(args.steps_per_execution), csv_rows(os.path.join(args.data_dir, "xy.csv"))
     emit(run_fit(lambda cb: model.fit(dataset, epochs=args.epochs, callbacks=cb, verbose=0), n))
+
+
+def run_arrays(args, x, y, batch, model_fn):
+    """The in-memory reference: alone, numpy batches gathered through a new permutation each epoch
+    (what fit does for its input); fit, `model_fn().fit(x, y, batch_size=batch, shuffle=True)`."""
+    if args.mode == "alone":
+        rng = np.random.default_rng(1)  # benchmark order only: nothing is compared across languages
+
+        def batches(epoch):
+            order = rng.permutation(len(x))
+            for start in range(0, len(x), batch):
+                i = order[start:start + batch]
+                yield x[i], y[i]
+
+        emit(run_alone(batches, args.min_seconds))
+        return
+    model = model_fn()
+    emit(run_fit(lambda cb: model.fit(x, y, batch_size=batch, epochs=args.epochs, shuffle=True, callbacks=cb,
+                                      verbose=0), len(x)))
 
 
 def emit(result):

@@ -6,7 +6,7 @@ import os
 import numpy as np
 from PIL import Image
 
-from common import CLASSES, IMAGE_BATCH, emit, image_files, image_model, parse_args, run_alone, run_fit
+from common import CLASSES, IMAGE_BATCH, image_files, image_model, parse_args, run_arrays
 
 
 def main():
@@ -14,21 +14,7 @@ def main():
     files = image_files(args.data_dir)
     x = np.stack([np.asarray(Image.open(p).convert("RGB"), np.float32) / 255.0 for p in files])
     y = np.array([CLASSES.index(os.path.basename(p).split("_")[0]) for p in files], np.int32)
-    if args.mode == "alone":
-        rng = np.random.default_rng(1)
-
-        def batches(epoch):
-            order = rng.permutation(len(x))
-            for start in range(0, len(x), IMAGE_BATCH):
-                i = order[start:start + IMAGE_BATCH]
-                yield x[i], y[i]
-
-        emit(run_alone(batches, args.min_seconds))
-    else:
-        model = image_model(args.size, args.steps_per_execution)
-        emit(run_fit(lambda cb: model.fit(x, y, batch_size=IMAGE_BATCH, epochs=args.epochs, shuffle=True,
-                                          callbacks=cb, verbose=0), len(x)))
-
+    run_arrays(args, x, y, IMAGE_BATCH, lambda: image_model(args.size, args.steps_per_execution))
 
 if __name__ == "__main__":
     main()
