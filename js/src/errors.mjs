@@ -24,6 +24,7 @@ export const ERROR_CODES = Object.freeze([
   'SF_BATCH_SHAPE',
   'SF_BACKUP',
   'SF_DEPENDENCY',
+  'SF_TRAINER',
 ]);
 
 const KNOWN = new Set(ERROR_CODES);

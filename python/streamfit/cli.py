@@ -106,6 +106,16 @@ def _cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_export_trainer(args: argparse.Namespace) -> int:
+    from .spec import load_spec
+    from .tf.trainer import export_trainer
+
+    info = export_trainer(load_spec(args.spec), args.out_dir)
+    print(f"trainer   {info['parameters']} parameters, signatures {', '.join(info['signatures'])} -> {args.out_dir} "
+          f"(key {info['key'][:16]})")
+    return 0
+
+
 def _cmd_crosscheck(args: argparse.Namespace) -> int:
     from .crosscheck import crosscheck
 
@@ -177,6 +187,11 @@ def parser() -> argparse.ArgumentParser:
                    help="write the final model as a tfjs LayersModel folder (SPEC §10; Node loads it)")
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(run=_cmd_train)
+    p = sub.add_parser("export-trainer", help="write the spec's training step as a SavedModel for Node's graph engine "
+                       "(SPEC §5.7)")
+    p.add_argument("spec")
+    p.add_argument("out_dir")
+    p.set_defaults(run=_cmd_export_trainer)
     p = sub.add_parser("crosscheck", help="compare Python and Node on one spec")
     p.add_argument("spec")
     p.add_argument("--epochs", type=int, default=None)

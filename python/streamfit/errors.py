@@ -38,6 +38,7 @@ ERROR_CODES: tuple[str, ...] = (
     "SF_BATCH_SHAPE",
     "SF_BACKUP",
     "SF_DEPENDENCY",
+    "SF_TRAINER",
 )
 
 

@@ -1,12 +1,12 @@
-// `node js/train.mjs SPEC [--epochs N] [--history PATH] [--history-csv PATH] [--weights PATH] [--init-weights PATH] [--save-model DIR] [--backup DIR] [--quiet]` (SPEC.md §8).
+// `node js/train.mjs SPEC [--epochs N] [--history PATH] [--history-csv PATH] [--weights PATH] [--init-weights PATH] [--save-model DIR] [--backup DIR] [--engine layers|graph] [--trainer DIR] [--quiet]` (SPEC.md §8, §5.7).
 import { loadSpec } from '../spec.mjs';
 import { trainSpec } from '../tfjs/train.mjs';
 import { parseCli, intOption } from './common.mjs';
 
-const USAGE = 'usage: node js/train.mjs SPEC [--epochs N] [--history PATH] [--history-csv PATH] [--weights PATH] [--init-weights PATH] [--save-model DIR] [--backup DIR] [--quiet]';
+const USAGE = 'usage: node js/train.mjs SPEC [--epochs N] [--history PATH] [--history-csv PATH] [--weights PATH] [--init-weights PATH] [--save-model DIR] [--backup DIR] [--engine layers|graph] [--trainer DIR] [--quiet]';
 
 export async function main(argv) {
-  const { spec: specPath, values } = parseCli(argv, { epochs: { type: 'string' }, history: { type: 'string' }, 'history-csv': { type: 'string' }, weights: { type: 'string' }, 'init-weights': { type: 'string' }, 'save-model': { type: 'string' }, backup: { type: 'string' }, quiet: { type: 'boolean' } }, USAGE);
+  const { spec: specPath, values } = parseCli(argv, { epochs: { type: 'string' }, history: { type: 'string' }, 'history-csv': { type: 'string' }, weights: { type: 'string' }, 'init-weights': { type: 'string' }, 'save-model': { type: 'string' }, backup: { type: 'string' }, engine: { type: 'string' }, trainer: { type: 'string' }, quiet: { type: 'boolean' } }, USAGE);
   const epochs = intOption(values.epochs, '--epochs', undefined, USAGE); // checked by trainSpec: SF_ARG
   const spec = loadSpec(specPath);
   const print = values.quiet ? undefined : (line) => process.stdout.write(`${line}\n`);
@@ -18,6 +18,9 @@ export async function main(argv) {
     backupDir: values.backup,
     historyPath: values.history,
     historyCsv: values['history-csv'],
+    engine: values.engine ?? 'layers',
+    specPath,
+    trainerDir: values.trainer,
     progress: !values.quiet,
     log: print,
   });

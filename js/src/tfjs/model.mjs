@@ -95,9 +95,9 @@ export function buildModel(tf, modelSpec) {
   return { model, seed, drawn };
 }
 
-/** §2.3 digest of the model's weights (kernel, bias per layer, in layer order). */
-export function weightsDigest(model) {
-  const leaves = model.getWeights().map((w) => new NdArray('float32', w.shape, w.dataSync()));
+/** §2.3 digest of weights ({data, shape} per array: kernel, bias per layer, in layer order; an engine's weights()). */
+export function weightsDigest(arrays) {
+  const leaves = arrays.map((w) => new NdArray('float32', w.shape, w.data));
   return digest(leaves);
 }
 

@@ -14,14 +14,15 @@
 //   }
 //   const history = await run.finish();                     // SPEC.md §8 history object
 import { loadTf } from './load.mjs';
-import { Feed, recordToTensors, toTfData } from './dataset.mjs';
-import { buildModel, makeLoss, makeOptimizer, makeAccuracy, weightsDigest } from './model.mjs';
+import { Feed, recordToTensors } from './dataset.mjs';
+import { weightsDigest } from './model.mjs';
+import { LayersEngine } from './layers_engine.mjs';
+import { GraphEngine } from './graph_engine.mjs';
 import { EarlyStopping, BestCheckpoint } from './callbacks.mjs';
 import { Backup, KILL_ENV, numbered, unnumbered } from './backup.mjs';
 import { writeHistory, writeHistoryCsv } from './history.mjs';
 import { TrainProgress } from './progress.mjs';
-import { saveTfjs } from './exchange.mjs';
-import { cut, epochLine, readWeights, setWeightsChecked, validationPipeline, writeWeights } from './train.mjs';
+import { cut, epochLine, readWeightsFile, validationPipeline, writeWeights } from './train.mjs';
 import { pipelineFromSpec } from '../spec.mjs';
 import { checkInt, plainError, rangeError, typeError } from '../errors.mjs';
 
@@ -31,7 +32,10 @@ export class TrainingRun {
    * @param {object} spec a loaded spec
    * @param {{epochs?: number, baseDir?: string, log?: (line: string) => void, weightsPath?: string,
    *   initWeights?: string, backupDir?: string, progress?: boolean, historyPath?: string, historyCsv?: string,
-   *   saveModel?: string}} [options] saveModel: the final model as a tfjs LayersModel folder (SPEC.md §10)
+   *   saveModel?: string, engine?: 'layers'|'graph', specPath?: string, trainerDir?: string}} [options]
+   *   saveModel: the final model as a tfjs LayersModel folder (SPEC.md §10); engine (SPEC.md §5.7):
+   *   'layers' (tfjs layers, the default) or 'graph' (the trainer SavedModel, exported by Python from
+   *   the spec file specPath into trainerDir when missing or stale)
    */
   static async create(spec, options = {}) {
     const run = new TrainingRun();
@@ -39,7 +43,7 @@ export class TrainingRun {
     return run;
   }
 
-  async init(spec, { epochs, baseDir, log, weightsPath, initWeights, backupDir, progress = false, historyPath, historyCsv, saveModel } = {}) {
+  async init(spec, { epochs, baseDir, log, weightsPath, initWeights, backupDir, progress = false, historyPath, historyCsv, saveModel, engine = 'layers', specPath, trainerDir } = {}) {
     if (spec.model === undefined || spec.train === undefined) {
       throw typeError('SF_SPEC', 'train needs a spec with "model" and "train" sections (SPEC.md §5)');
     }
@@ -65,19 +69,22 @@ export class TrainingRun {
     this.checkpoint = tr.checkpoint !== undefined ? new BestCheckpoint(tr.checkpoint, available) : null;
     this.backup = Backup.fromSpec(tr.backup, spec, backupDir);
     this.saved = this.backup === null ? null : this.backup.load();
-    const { model, seed, drawn } = buildModel(tf, spec.model);
-    this.model = model;
-    this.seed = seed;
-    if (initWeights) readWeights(tf, model, initWeights);
+    if (engine !== 'layers' && engine !== 'graph') throw rangeError('SF_ARG', `engine must be "layers" or "graph", got ${JSON.stringify(engine)}`);
+    this.engine = engine === 'graph' ? await GraphEngine.create(tf, spec, { specPath, trainerDir, log }) : LayersEngine.create(tf, spec);
+    this.model = this.engine.model ?? null; // the tfjs LayersModel (--engine layers)
+    this.seed = this.engine.seed;
+    if (initWeights) {
+      const path = initWeights;
+      this.engine.setWeights(readWeightsFile(path), (got, want) => rangeError('SF_ARG', `--init-weights: ${path} holds weights of shapes ${got}, but the spec's model has ${want}`));
+    }
     this.say(`pipeline  ${this.pipeline.summary()}`);
-    this.say(`model     ${model.countParams()} parameters, seed=${seed}${drawn ? ' (drawn)' : ''}`);
+    this.say(`model     ${this.engine.countParams()} parameters, seed=${this.seed}${this.engine.drawn ? ' (drawn)' : ''}${engine === 'graph' ? ', engine graph' : ''}`);
     // SPEC.md §5.2: Keras's steps_per_execution; tfjs runs one step per call, so Node checks it and trains the same
     const spe = checkInt(tr.steps_per_execution ?? 1, 'train.steps_per_execution', 1);
     if (spe > 1 && this.backup !== null && this.backup.every !== null) {
       throw rangeError('SF_ARG', `train.backup.save_freq ${this.backup.every} (steps) needs train.steps_per_execution 1, got ${spe}: Keras runs ${spe} steps at a time, and a backup is taken between two steps; use save_freq "epoch"`);
     }
-    model.compile({ loss: makeLoss(tf, tr.loss), optimizer: makeOptimizer(tf, tr.optimizer), metrics: this.metrics.map(() => makeAccuracy(tf)) });
-    this.initialDigest = weightsDigest(model);
+    this.initialDigest = weightsDigest(this.engine.weights());
     this.bar = progress ? new TrainProgress(this.total) : null;
     this.feed = this.bar !== null ? new Feed() : undefined;
     this.rows = [];
@@ -104,21 +111,14 @@ export class TrainingRun {
     if (this.saved === null) return;
     const { state, arrays } = this.saved;
     const path = this.backup.path;
+    const bad = (why) => plainError('SF_BACKUP', `backup ${path}: ${why}; delete the file to start afresh`);
     if ((state.mode ?? 'fit') !== mode) throw plainError('SF_BACKUP', `backup ${path}: it was written by a ${state.mode} run; resume it the same way, or delete the file to start afresh`);
-    const { tf, model } = this;
-    setWeightsChecked(tf, model, unnumbered('model', arrays), (got, want) => plainError('SF_BACKUP', `backup ${path}: it holds weights of shapes ${got}, but the spec's model has ${want}; delete the file to start afresh`));
-    const names = model.trainableWeights.map((w) => w.val.name);
-    const values = [{ name: 'iter', tensor: tf.scalar(state.global_step, 'int32') }];
-    for (const slot of model.optimizer.slotNames) {
-      names.forEach((name, i) => {
-        const a = arrays.get(`optimizer/${slot}/${i}`);
-        if (a !== undefined) values.push({ name: `${name}/${slot}`, tensor: tf.tensor(a.data, a.shape, 'float32') });
-      });
-    }
-    await model.optimizer.setWeights(values);
-    tf.dispose(values.map((v) => v.tensor));
+    const format = state.optimizer_format ?? 'tfjs';
+    if (format !== this.engine.optimizerFormat) throw bad(`its optimizer state is ${format}'s (written by --engine ${format === 'tfjs' ? 'layers' : 'graph'}); resume it with that engine`);
+    this.engine.setWeights(unnumbered('model', arrays), (got, want) => bad(`it holds weights of shapes ${got}, but the spec's model has ${want}`));
+    await this.engine.setOptimizerArrays(arrays, state.global_step, bad);
     if (this.early !== null) {
-      const best = unnumbered('best', arrays).map((a) => tf.tensor(a.data, a.shape, 'float32'));
+      const best = unnumbered('best', arrays);
       this.early.loadState(state.early_stopping, best.length > 0 ? best : null);
     }
     if (this.checkpoint !== null) this.checkpoint.loadState(state.checkpoint);
@@ -159,7 +159,7 @@ export class TrainingRun {
 
   /** The epoch's row is complete (with validation values): skips, checkpoint, early stopping, line, files, backup. True to stop. */
   async finishEpoch(valLogs) {
-    const { epoch, current: e, model } = this;
+    const { epoch, current: e, engine } = this;
     const row = { epoch: epoch + 1, loss: e.samples > 0 ? e.sums.loss / e.samples : NaN, samples: e.samples, seconds: (performance.now() - e.started) / 1000 };
     for (const m of this.metrics) row[m] = e.sums[m] / e.samples;
     if (this.validation !== null) {
@@ -170,8 +170,8 @@ export class TrainingRun {
     // Fit epoch k read pipeline epoch k (toTfData); null when it stopped before the source's end.
     row.skipped = this.pipeline.skipped(epoch);
     this.rows.push(row);
-    const saved = this.checkpoint !== null && this.checkpoint.afterEpoch(epoch + 1, row, (path) => writeWeights(model, path));
-    const stop = this.early !== null && this.early.afterEpoch(epoch + 1, row, () => model.getWeights().map((w) => w.clone()));
+    const saved = this.checkpoint !== null && this.checkpoint.afterEpoch(epoch + 1, row, (path) => writeWeights(engine.weights(), path));
+    const stop = this.early !== null && this.early.afterEpoch(epoch + 1, row, () => engine.weights());
     if (this.bar !== null) this.bar.endEpoch();
     this.say(epochLine({ ...row, saved }, this.total));
     this.writeFiles(null);
@@ -182,20 +182,14 @@ export class TrainingRun {
 
   /** SPEC.md §5.6: the run as it stands, `step` steps into (0-based) epoch `epoch`. */
   async saveBackup(epoch, step) {
-    const { tf, model, current: e } = this;
-    const arrays = new Map(numbered('model', model.getWeights().map((w) => ({ data: w.dataSync(), shape: w.shape }))));
-    const names = model.trainableWeights.map((w) => w.val.name);
-    const opt = await model.optimizer.getWeights();
-    for (const { name, tensor } of opt.slice(1)) {
-      const at = name.lastIndexOf('/');
-      arrays.set(`optimizer/${name.slice(at + 1)}/${names.indexOf(name.slice(0, at))}`, { data: tensor.dataSync(), shape: tensor.shape });
-    }
-    tf.dispose(opt[0].tensor);
+    const { engine, current: e } = this;
+    const arrays = new Map(numbered('model', engine.weights()));
+    for (const [k, v] of await engine.optimizerArrays()) arrays.set(k, v);
     if (this.early !== null && this.early.bestWeights !== null) {
-      for (const [k, v] of numbered('best', this.early.bestWeights.map((w) => ({ data: w.dataSync(), shape: w.shape })))) arrays.set(k, v);
+      for (const [k, v] of numbered('best', this.early.bestWeights)) arrays.set(k, v);
     }
     this.backup.save({
-      mode: this.mode, epoch, step, global_step: this.globalStep, history: this.rows,
+      mode: this.mode, optimizer_format: engine.optimizerFormat, epoch, step, global_step: this.globalStep, history: this.rows,
       batch_losses: step > 0 ? e.batchLosses : [], sums: step > 0 ? e.sums : {}, samples: step > 0 ? e.samples : 0,
       stopped: this.early !== null && this.early.stoppedEpoch !== null,
       early_stopping: this.early === null ? null : this.early.state(),
@@ -220,49 +214,35 @@ export class TrainingRun {
 
   /** Ends the run: best weights back (SPEC.md §5.4), --weights, --save-model, history files, summary, backup removed; returns the history. */
   async finish() {
-    const { tf, model, early } = this;
+    const { engine, early } = this;
     if (early !== null && early.restore && early.bestWeights !== null) {
-      model.setWeights(early.bestWeights); // SPEC.md §5.4: stopped early or not
+      engine.setWeights(early.bestWeights, () => new Error('internal: kept weights of another shape')); // SPEC.md §5.4: stopped early or not
       this.say(`restored the weights of epoch ${early.bestEpoch} (${early.monitor} ${early.best.toFixed(6)})`);
     }
-    if (early !== null && early.bestWeights !== null) tf.dispose(early.bestWeights);
-    if (this.weightsPath) writeWeights(model, this.weightsPath);
-    if (this.saveModel) await saveTfjs(model, this.saveModel);
-    const digest = weightsDigest(model);
+    const weights = engine.weights();
+    if (this.weightsPath) writeWeights(weights, this.weightsPath);
+    if (this.saveModel) await engine.saveModel(this.saveModel);
+    const digest = weightsDigest(weights);
     this.writeFiles(digest);
     if (this.bar !== null) this.say(this.bar.summary(early?.stoppedEpoch ?? null));
     if (this.backup !== null && this.backup.deleteCheckpoint) this.backup.delete(); // the run ended: the next one starts afresh
     return this.history(digest);
   }
 
-  /** Trains with model.fitDataset and returns the history object (what `train` runs); disposes the model. */
+  /** Trains every epoch (fitDataset with --engine layers, one graph call a step with graph) and returns the history object (what `train` runs); disposes the model. */
   async fit() {
-    await this.resume('fit');
-    const { model, metrics } = this;
-    if (!this.ended) {
-      const dataset = await toTfData(this.pipeline, { firstEpoch: this.firstEpoch, skip: this.skip, feed: this.feed });
-      await model.fitDataset(dataset, {
-        epochs: this.total,
-        initialEpoch: this.firstEpoch,
-        verbose: 0,
-        validationData: this.validation === null ? undefined : await toTfData(this.validation, { firstEpoch: this.firstEpoch }),
-        callbacks: {
-          onEpochBegin: async (epoch) => this.beginEpoch(epoch),
-          onBatchEnd: async (_batch, logs) => {
-            // logs hold this batch's mean loss (and accuracy); weighted by the batch size in the sums.
-            const values = { loss: logs.loss };
-            for (const m of metrics) values[m] = logs[m];
-            await this.stepDone(logs.loss, logs.size, this.feed === undefined ? 0 : this.feed.take()[1], values);
-          },
-          onEpochEnd: async (_epoch, logs) => {
-            if (await this.finishEpoch(logs)) model.stopTraining = true;
-          },
-        },
-      });
+    try {
+      await this.resume('fit');
+      if (!this.ended) await this.engine.fit(this);
+      return await this.finish();
+    } finally {
+      this.engine.dispose();
     }
-    const history = await this.finish();
-    model.dispose();
-    return history;
+  }
+
+  /** Frees the model (and the graph engine's TensorFlow session); fit() does it itself. */
+  dispose() {
+    this.engine.dispose();
   }
 
   /** The epochs to train (0-based), from where a backup left off (put back first); stops after early stopping. */
@@ -320,11 +300,7 @@ export class TrainingRun {
    * the loss, or [loss, accuracy] with metrics. Pass it to stepEnd.
    */
   async trainOnBatch(xs, ys) {
-    const inner = this.model.model ?? this.model; // a Sequential trains through the LayersModel it wraps
-    const outs = inner.makeTrainFunction()([...[].concat(xs), ...[].concat(ys)]);
-    const values = [];
-    for (const out of outs) values.push((await out.data())[0]);
-    this.tf.dispose(outs);
+    const values = await this.engine.trainStep(xs, ys);
     return values.length === 1 ? values[0] : values;
   }
 
@@ -341,13 +317,7 @@ export class TrainingRun {
 
   /** After the epoch's batches: validation (evaluateDataset), early stopping, checkpoint, epoch line, history files, backup; returns the epoch's row. */
   async endEpoch() {
-    const logs = {};
-    if (this.validation !== null) {
-      const outs = [].concat(await this.model.evaluateDataset(await toTfData(this.validation, { firstEpoch: this.epoch })));
-      const names = ['loss', ...this.metrics];
-      for (let i = 0; i < outs.length; i++) logs[`val_${names[i]}`] = (await outs[i].data())[0];
-      this.tf.dispose(outs);
-    }
+    const logs = this.validation === null ? {} : await this.engine.evaluate(this.validation, this.epoch);
     this.endedEpoch = true;
     this.stop = await this.finishEpoch(logs);
     return this.rows[this.rows.length - 1];

@@ -22,10 +22,11 @@ export function epochLine(e, total) {
 
 /**
  * SPEC.md §8 `--weights`: the weight arrays in layer order (kernel, bias) as exact JSON numbers.
- * @example writeWeights(model, 'final_weights.json'); // {"weights": [{"shape": [1, 16], "values": [...]}, ...]}
+ * `arrays`: {data, shape} in that order (an engine's weights()).
+ * @example writeWeights(engine.weights(), 'final_weights.json'); // {"weights": [{"shape": [1, 16], "values": [...]}, ...]}
  */
-export function writeWeights(model, path) {
-  const weights = model.getWeights().map((w) => ({ shape: w.shape, values: Array.from(w.dataSync()) }));
+export function writeWeights(arrays, path) {
+  const weights = arrays.map((w) => ({ shape: w.shape, values: Array.from(w.data) }));
   atomicWrite(path, `${JSON.stringify({ weights })}\n`); // a reader never sees half a file
 }
 
@@ -44,19 +45,17 @@ export function setWeightsChecked(tf, model, arrays, mismatch) {
 }
 
 /**
- * SPEC.md §8 `--init-weights`: sets the model's weights from a `--weights` file; SF_ARG naming
- * the file when it is not one or its shapes are not the model's.
- * @example readWeights(tf, model, 'initial_weights.json');
+ * SPEC.md §8 `--init-weights`: the {data, shape} arrays of a `--weights` file; SF_ARG naming the
+ * file when it is not one.
+ * @example engine.setWeights(readWeightsFile('initial_weights.json'), mismatch);
  */
-export function readWeights(tf, model, path) {
-  let arrays;
+export function readWeightsFile(path) {
   try {
-    arrays = JSON.parse(readFileSync(path, 'utf8')).weights.map((w) => ({ shape: w.shape, data: Float32Array.from(w.values) }));
+    return JSON.parse(readFileSync(path, 'utf8')).weights.map((w) => ({ shape: w.shape, data: Float32Array.from(w.values) }));
   } catch (cause) {
     if (cause.code === 'ENOENT') throw plainError('SF_FILE_NOT_FOUND', `--init-weights: ${path} does not exist`, cause);
     throw rangeError('SF_ARG', `--init-weights: ${path} is not a weights file written by --weights (${cause.message})`);
   }
-  setWeightsChecked(tf, model, arrays, (got, want) => rangeError('SF_ARG', `--init-weights: ${path} holds weights of shapes ${got}, but the spec's model has ${want}`));
 }
 
 /**
