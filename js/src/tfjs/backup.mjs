@@ -17,7 +17,7 @@ export const FILE = 'backup.safetensors';
 /** Test hook (SPEC.md §5.6): the trainer SIGKILLs itself after this global step (and its backup). */
 export const KILL_ENV = 'STREAMFIT_KILL_AFTER_STEP';
 
-const ARRAY = { F32: Float32Array, I32: Int32Array, F64: Float64Array };
+const ARRAY = { F32: Float32Array, I32: Int32Array, F64: Float64Array, I64: BigInt64Array }; // I64: Python's step counter
 const DTYPE = new Map([[Float32Array, 'F32'], [Int32Array, 'I32'], [Float64Array, 'F64']]);
 
 /**
@@ -37,20 +37,21 @@ export function specKey(spec) {
  * const saved = b.load(); // {state, arrays} or null
  */
 export class Backup {
-  constructor(folder, saveFreq, deleteCheckpoint, key, language = 'node') {
+  constructor(folder, saveFreq, deleteCheckpoint, key, language = 'node', format = 'tfjs') {
     this.folder = folder;
     this.path = join(folder, FILE);
     this.every = saveFreq === 'epoch' ? null : checkInt(saveFreq, 'train.backup.save_freq', 1);
     this.deleteCheckpoint = Boolean(deleteCheckpoint);
     this.key = key;
     this.language = language;
+    this.optimizerFormat = format; // what this run's engine writes and reads: 'tfjs' (layers) or 'keras' (graph)
   }
 
-  /** The spec's train.backup (`folder`: the CLI's --backup DIR instead of its dir), or null. */
-  static fromSpec(cfg, spec, folder = undefined) {
+  /** The spec's train.backup (`folder`: the CLI's --backup DIR instead of its dir), or null; `format`: the engine's optimizerFormat. */
+  static fromSpec(cfg, spec, folder = undefined, format = 'tfjs') {
     if (cfg === undefined && folder === undefined) return null;
     const c = cfg ?? {};
-    return new Backup(folder ?? c.dir, c.save_freq ?? 'epoch', c.delete_checkpoint ?? true, specKey(spec));
+    return new Backup(folder ?? c.dir, c.save_freq ?? 'epoch', c.delete_checkpoint ?? true, specKey(spec), 'node', format);
   }
 
   /** True when the backup is written after global step `step` (1-based). */
@@ -64,7 +65,7 @@ export class Backup {
    * @param {Map<string, {data: Float32Array|Int32Array|Float64Array, shape: number[]}>} arrays
    */
   save(state, arrays) {
-    const meta = { format: FORMAT, version: VERSION, state: JSON.stringify({ ...state, language: this.language, spec_key: this.key }) };
+    const meta = { format: FORMAT, version: VERSION, state: JSON.stringify({ ...state, language: this.language, spec_key: this.key, optimizer_format: this.optimizerFormat }) };
     const tensors = new Map();
     for (const [name, a] of arrays) tensors.set(name, { dtype: DTYPE.get(a.data.constructor), shape: a.shape, bytes: a.data.byteLength });
     const { head, order } = encodeHeader(tensors, meta);
@@ -84,7 +85,7 @@ export class Backup {
     renameSync(tmp, this.path);
   }
 
-  /** {state, arrays} of the backup, or null when there is none; SF_BACKUP naming the file when it is damaged, from another spec or from the other language. */
+  /** {state, arrays} of the backup, or null when there is none; SF_BACKUP naming the file when it is damaged from another spec, or holding another engine's optimizer state (SPEC.md §5.6, §5.7). */
   load() {
     let raw;
     try {
@@ -103,7 +104,11 @@ export class Backup {
     } catch {
       throw bad('its state is not JSON');
     }
-    if (state.language !== this.language) throw bad(`it was written by ${state.language}; resume it with the ${state.language} trainer`);
+    const format = optimizerFormat(state);
+    if (format !== this.optimizerFormat) {
+      const writer = format === 'tfjs' ? `${state.language} --engine layers` : `${state.language}${state.language === 'node' ? ' --engine graph' : ''}`;
+      throw bad(`it was written by ${writer}, whose optimizer state is ${format === 'tfjs' ? 'tfjs' : 'Keras'}'s; resume it with ${format === 'tfjs' ? 'node js/train.mjs --engine layers' : 'Python or node js/train.mjs --engine graph'}`);
+    }
     if (state.spec_key !== this.key) throw bad('it was written for another spec (the model, pipeline or training settings differ)');
     const arrays = new Map();
     for (const [name, e] of Object.entries(header)) {
@@ -123,6 +128,14 @@ export class Backup {
   delete() {
     rmSync(this.path, { force: true });
   }
+}
+
+/**
+ * SPEC.md §5.6: the layout of a backup's optimizer tensors, 'keras' (optimizer/i: Python, --engine
+ * graph) or 'tfjs' (optimizer/SLOT/i: --engine layers); backups older than the field are the writing language's.
+ */
+export function optimizerFormat(state) {
+  return state.optimizer_format ?? (state.language === 'python' ? 'keras' : 'tfjs');
 }
 
 /** Map entries prefix/0, prefix/1, ... for `arrays`. */

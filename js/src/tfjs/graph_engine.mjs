@@ -5,6 +5,7 @@
 import { GraphTrainer, ensureTrainer } from './graph_trainer.mjs';
 import { buildModel, initialWeightValues } from './model.mjs';
 import { saveTfjs } from './exchange.mjs';
+import { addWeighted, weightedMean } from './train.mjs';
 import { NdArray } from '../core/ndarray.mjs';
 import { resolveSeed } from '../order/seed.mjs';
 import { unnumbered } from './backup.mjs';
@@ -35,7 +36,6 @@ export class GraphEngine {
 
   constructor(tf, spec, trainer, seed, drawn) {
     this.name = 'graph';
-    this.optimizerFormat = 'keras'; // backup tensors optimizer/i, as Python's (SPEC.md §5.6)
     this.tf = tf;
     this.spec = spec;
     this.trainer = trainer;
@@ -91,11 +91,11 @@ export class GraphEngine {
       const [x, y] = pair(record, 'train.validation');
       const n = x.shape[0];
       const outs = await this.trainer.evalStep(x, y);
-      outs.forEach((v, i) => { sums[i] += v * n; });
+      outs.forEach((v, i) => { sums[i] = addWeighted(sums[i], v, n); });
       samples += n;
     }
     const logs = {};
-    names.forEach((name, i) => { logs[`val_${name}`] = samples > 0 ? sums[i] / samples : NaN; });
+    names.forEach((name, i) => { logs[`val_${name}`] = weightedMean(sums[i], samples); });
     return logs;
   }
 

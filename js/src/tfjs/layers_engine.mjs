@@ -24,7 +24,6 @@ export class LayersEngine {
 
   constructor(tf, model, metrics, seed, drawn) {
     this.name = 'layers';
-    this.optimizerFormat = 'tfjs'; // backup tensors optimizer/SLOT/i (SPEC.md §5.6)
     this.tf = tf;
     this.model = model;
     this.metrics = metrics;

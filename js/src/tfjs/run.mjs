@@ -22,7 +22,7 @@ import { EarlyStopping, BestCheckpoint } from './callbacks.mjs';
 import { Backup, KILL_ENV, numbered, unnumbered } from './backup.mjs';
 import { writeHistory, writeHistoryCsv } from './history.mjs';
 import { TrainProgress } from './progress.mjs';
-import { cut, epochLine, readWeightsFile, validationPipeline, writeWeights } from './train.mjs';
+import { addWeighted, cut, epochLine, readWeightsFile, validationPipeline, weightedMean, writeWeights } from './train.mjs';
 import { pipelineFromSpec } from '../spec.mjs';
 import { checkInt, plainError, rangeError, typeError } from '../errors.mjs';
 
@@ -67,9 +67,9 @@ export class TrainingRun {
     }
     this.early = tr.early_stopping !== undefined ? new EarlyStopping(tr.early_stopping, available) : null;
     this.checkpoint = tr.checkpoint !== undefined ? new BestCheckpoint(tr.checkpoint, available) : null;
-    this.backup = Backup.fromSpec(tr.backup, spec, backupDir);
-    this.saved = this.backup === null ? null : this.backup.load();
     if (engine !== 'layers' && engine !== 'graph') throw rangeError('SF_ARG', `engine must be "layers" or "graph", got ${JSON.stringify(engine)}`);
+    this.backup = Backup.fromSpec(tr.backup, spec, backupDir, engine === 'graph' ? 'keras' : 'tfjs');
+    this.saved = this.backup === null ? null : this.backup.load();
     this.engine = engine === 'graph' ? await GraphEngine.create(tf, spec, { specPath, trainerDir, log }) : LayersEngine.create(tf, spec);
     this.model = this.engine.model ?? null; // the tfjs LayersModel (--engine layers)
     this.seed = this.engine.seed;
@@ -113,8 +113,6 @@ export class TrainingRun {
     const path = this.backup.path;
     const bad = (why) => plainError('SF_BACKUP', `backup ${path}: ${why}; delete the file to start afresh`);
     if ((state.mode ?? 'fit') !== mode) throw plainError('SF_BACKUP', `backup ${path}: it was written by a ${state.mode} run; resume it the same way, or delete the file to start afresh`);
-    const format = state.optimizer_format ?? 'tfjs';
-    if (format !== this.engine.optimizerFormat) throw bad(`its optimizer state is ${format}'s (written by --engine ${format === 'tfjs' ? 'layers' : 'graph'}); resume it with that engine`);
     this.engine.setWeights(unnumbered('model', arrays), (got, want) => bad(`it holds weights of shapes ${got}, but the spec's model has ${want}`));
     await this.engine.setOptimizerArrays(arrays, state.global_step, bad);
     if (this.early !== null) {
@@ -150,7 +148,7 @@ export class TrainingRun {
     e.batchLosses.push(loss);
     e.step += 1;
     e.samples += samples;
-    for (const [key, value] of Object.entries(values)) e.sums[key] = (e.sums[key] ?? 0) + value * samples;
+    for (const [key, value] of Object.entries(values)) e.sums[key] = addWeighted(e.sums[key] ?? 0, value, samples);
     this.globalStep += 1;
     if (this.bar !== null) this.bar.batch(samples, loss, waited);
     if (this.backup !== null && this.backup.due(this.globalStep)) await this.saveBackup(this.epoch, e.step);
@@ -160,8 +158,8 @@ export class TrainingRun {
   /** The epoch's row is complete (with validation values): skips, checkpoint, early stopping, line, files, backup. True to stop. */
   async finishEpoch(valLogs) {
     const { epoch, current: e, engine } = this;
-    const row = { epoch: epoch + 1, loss: e.samples > 0 ? e.sums.loss / e.samples : NaN, samples: e.samples, seconds: (performance.now() - e.started) / 1000 };
-    for (const m of this.metrics) row[m] = e.sums[m] / e.samples;
+    const row = { epoch: epoch + 1, loss: weightedMean(e.sums.loss, e.samples), samples: e.samples, seconds: (performance.now() - e.started) / 1000 };
+    for (const m of this.metrics) row[m] = weightedMean(e.sums[m], e.samples);
     if (this.validation !== null) {
       row.val_loss = valLogs.val_loss;
       for (const m of this.metrics) row[`val_${m}`] = valLogs[`val_${m}`];
@@ -189,7 +187,7 @@ export class TrainingRun {
       for (const [k, v] of numbered('best', this.early.bestWeights)) arrays.set(k, v);
     }
     this.backup.save({
-      mode: this.mode, optimizer_format: engine.optimizerFormat, epoch, step, global_step: this.globalStep, history: this.rows,
+      mode: this.mode, epoch, step, global_step: this.globalStep, history: this.rows,
       batch_losses: step > 0 ? e.batchLosses : [], sums: step > 0 ? e.sums : {}, samples: step > 0 ? e.samples : 0,
       stopped: this.early !== null && this.early.stoppedEpoch !== null,
       early_stopping: this.early === null ? null : this.early.state(),

@@ -21,6 +21,20 @@ export function epochLine(e, total) {
 }
 
 /**
+ * SPEC.md §5.2: an epoch's running total as Keras's Mean keeps it, in float32:
+ * total + float32(value * batch size).
+ * @example addWeighted(0, 0.5, 32) // 16
+ */
+export function addWeighted(total, value, samples) {
+  return Math.fround(total + Math.fround(value * samples));
+}
+
+/** SPEC.md §5.2: float32(total / samples), NaN when there were none. */
+export function weightedMean(total, samples) {
+  return samples > 0 ? Math.fround(total / samples) : NaN;
+}
+
+/**
  * SPEC.md §8 `--weights`: the weight arrays in layer order (kernel, bias) as exact JSON numbers.
  * `arrays`: {data, shape} in that order (an engine's weights()).
  * @example writeWeights(engine.weights(), 'final_weights.json'); // {"weights": [{"shape": [1, 16], "values": [...]}, ...]}

@@ -75,7 +75,7 @@ class Backup:
     def save(self, state: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
         """Write ``state`` (JSON) and ``arrays`` atomically to ``DIR/backup.safetensors``."""
         meta = {"format": FORMAT, "version": VERSION,
-                "state": json.dumps(dict(state, language=self.language, spec_key=self.key))}
+                "state": json.dumps(dict(state, language=self.language, spec_key=self.key, optimizer_format="keras"))}
         tensors = {}
         arrays = {name: np.asarray(a, order="C") for name, a in arrays.items()}  # scalars stay 0-d
         for name, a in arrays.items():
@@ -95,7 +95,7 @@ class Backup:
 
     def load(self) -> tuple[dict[str, Any], dict[str, np.ndarray]] | None:
         """``(state, arrays)`` of the backup, or None when there is none; ``SF_BACKUP`` naming the file
-        when it is damaged, from another spec or from the other language."""
+        when it is damaged, from another spec, or holds tfjs's optimizer state (Node's layers engine)."""
         try:
             with open(self.path, "rb") as f:
                 raw = f.read()
@@ -113,8 +113,10 @@ class Backup:
             state = json.loads(meta["state"])
         except (KeyError, ValueError):
             bad("its state is not JSON")
-        if state.get("language") != self.language:
-            bad(f"it was written by {state.get('language')}; resume it with the {state.get('language')} trainer")
+        fmt = optimizer_format(state)
+        if fmt != "keras":  # Python's optimizer state is Keras's, as Node's graph engine's (SPEC §5.6, §5.7)
+            bad(f"it was written by {state.get('language')} --engine layers, whose optimizer state is tfjs's; "
+                "resume it with node js/train.mjs --engine layers")
         if state.get("spec_key") != self.key:
             bad("it was written for another spec (the model, pipeline or training settings differ)")
         arrays = {}
@@ -132,6 +134,13 @@ class Backup:
             os.remove(self.path)
         except FileNotFoundError:
             pass
+
+
+def optimizer_format(state: dict[str, Any]) -> str:
+    """SPEC §5.6: the layout of a backup's optimizer tensors, ``"keras"`` (``optimizer/i``: Python, Node's
+    graph engine) or ``"tfjs"`` (``optimizer/SLOT/i``: Node's layers engine); backups older than the
+    field are the writing language's."""
+    return state.get("optimizer_format") or ("keras" if state.get("language") == "python" else "tfjs")
 
 
 def numbered(prefix: str, arrays: Any) -> dict[str, np.ndarray]:

@@ -25,6 +25,8 @@ import time
 import warnings
 from typing import Any, Iterator, TextIO
 
+import numpy as np
+
 from ..core.args import as_int
 from ..errors import raise_error
 from ..spec import pipeline_from_spec, validate_spec
@@ -35,8 +37,8 @@ from .dataset import Feed, to_tf
 from .history import write_history, write_history_csv
 from .model import build_model, make_loss, make_optimizer, weights_digest
 from .progress import TrainProgress
-from .train import (BATCH_LOSS, batch_loss_class, cut, epoch_line, read_weights, set_layer_weights, validation_pipeline,
-                    write_weights)
+from .train import (BATCH_LOSS, add_weighted, batch_loss_class, cut, epoch_line, read_weights, set_layer_weights,
+                    validation_pipeline, weighted_mean, write_weights)
 
 
 class TrainingRun:
@@ -138,7 +140,7 @@ class TrainingRun:
             raise_error("SF_BACKUP", f"backup {self.backup.path}: it holds {len(values)} optimizer arrays, the spec's "
                         f"optimizer has {len(optimizer.variables)}; delete the file to start afresh")
         for var, value in zip(optimizer.variables, values):
-            var.assign(value)
+            var.assign(np.asarray(value).astype(var.dtype))  # Node's graph engine keeps the step counter as int32
         if self.early is not None:
             self.early.load_state(state["early_stopping"], unnumbered("best", arrays) or None)
         if self.checkpoint is not None:
@@ -169,7 +171,7 @@ class TrainingRun:
         if samples is not None:
             e["samples"] += samples
             for key, value in values.items():
-                e["sums"][key] = e["sums"].get(key, 0.0) + value * samples
+                e["sums"][key] = add_weighted(e["sums"].get(key, 0.0), value, samples)
         self.global_step += 1
         if self.bar is not None:
             self.bar.batch(samples or 0, loss, waited)
@@ -209,13 +211,15 @@ class TrainingRun:
         arrays = numbered("model", [w for layer in model.layers for w in layer.get_weights()])
         arrays.update(numbered("optimizer", [v.numpy() for v in model.optimizer.variables]))
         e = self._epoch_state
+        sums, samples = e["sums"], e["samples"]
         if step and self.mode == "fit":
             arrays.update(numbered("metrics", [v.numpy() for v in _metric_variables(model)]))
+            sums, samples = _tracked_sums(model)  # what Node's graph engine resumes from (SPEC §5.6)
         if self.early is not None and self.early.best_weights is not None:
             arrays.update(numbered("best", self.early.best_weights))
         state = {"mode": self.mode, "epoch": epoch, "step": step, "global_step": self.global_step,
                  "history": self.rows, "batch_losses": e["batch_losses"] if step else [],
-                 "sums": e["sums"] if step else {}, "samples": e["samples"] if step else 0,
+                 "sums": sums if step else {}, "samples": samples if step else 0,
                  "stopped": bool(self.early is not None and self.early.stopped_epoch is not None),
                  "early_stopping": None if self.early is None else self.early.state(),
                  "checkpoint": None if self.checkpoint is None else self.checkpoint.state()}
@@ -361,10 +365,10 @@ class TrainingRun:
         e = self._epoch_state
         samples = e["samples"]
         row: dict[str, Any] = {"epoch": self._epoch + 1,
-                               "loss": e["sums"].get("loss", float("nan")) / samples if samples else float("nan"),
+                               "loss": weighted_mean(e["sums"].get("loss", float("nan")), samples),
                                "samples": samples}
         for m in self.metrics:
-            row[m] = e["sums"].get(m, float("nan")) / samples if samples else float("nan")
+            row[m] = weighted_mean(e["sums"].get(m, float("nan")), samples)
         if self.validation is not None:
             logs = self.model.evaluate(to_tf(self.validation, self._epoch), verbose=0, return_dict=True)
             row["val_loss"] = float(logs["loss"])
@@ -386,6 +390,23 @@ def _batch_size(batch: Any) -> int:
 def _metric_variables(model: Any) -> list[Any]:
     """Every variable of the model's metrics (loss tracker, accuracy, batch loss), in a fixed order."""
     return [v for m in model.metrics for v in m.variables]
+
+
+def _tracked_sums(model: Any) -> tuple[dict[str, float], int]:
+    """The epoch's sums as Node keeps them (SPEC §5.6 ``sums``, ``samples``), from Keras's trackers:
+    ``loss/total`` is the sum of batch loss x batch size, ``accuracy/total`` the hits, ``loss/count``
+    the samples."""
+    values = {v.path: float(v.numpy()) for v in _metric_variables(model) if v.path.endswith(("/total", "/count"))}
+    sums = {name: values[f"{name}/total"] for name in ("loss", "accuracy") if f"{name}/total" in values}
+    return sums, int(round(values.get("loss/count", 0.0)))
+
+
+def _set_tracked_sums(model: Any, sums: dict[str, float], samples: int) -> None:
+    """The inverse of ``_tracked_sums``: a backup from Node's graph engine carries sums, not Keras's variables."""
+    for v in _metric_variables(model):
+        name, _, field = v.path.rpartition("/")
+        if name in sums and field in ("total", "count"):
+            v.assign(sums[name] if field == "total" else float(samples))
 
 
 def _build_metrics(model: Any, pipeline: Any) -> None:
@@ -425,8 +446,13 @@ def _callback_class() -> Any:
             self._steps = 0  # the batch_loss metric's steps this epoch already reported
             self._train_values: dict[str, float] | None = None
             if run.saved is not None and epoch == run.first_epoch and run.skip:
-                for var, value in zip(_metric_variables(self.model), unnumbered("metrics", run.saved[1])):
-                    var.assign(value)  # the epoch's loss and accuracy sums go on from the backup's
+                state, arrays = run.saved
+                kept = unnumbered("metrics", arrays)
+                if kept:
+                    for var, value in zip(_metric_variables(self.model), kept):
+                        var.assign(value)  # the epoch's loss and accuracy sums go on from the backup's
+                else:  # written by Node's graph engine (SPEC §5.7)
+                    _set_tracked_sums(self.model, state.get("sums", {}), int(state.get("samples", 0)))
 
         def on_train_batch_end(self, batch: int, logs: Any = None) -> None:
             # one call per execution: steps_per_execution steps (SPEC §5.2), fewer at an epoch's end

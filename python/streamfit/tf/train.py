@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+import numpy as np
+
 from ..core.args import as_int
 from ..errors import raise_error
 from ..spec import pipeline_from_spec
@@ -33,6 +35,23 @@ def epoch_line(epoch: int, epochs: int, loss: float, samples: int, seconds: floa
     return (f"epoch {epoch}/{epochs}  loss {loss:.6f}  {samples} samples  {seconds:.1f} s  "
             f"{rate:.0f} samples/s" + (f"  val_loss {val_loss:.6f}" if val_loss is not None else "")
             + ("  checkpoint saved" if saved else "") + (f"  skipped {skipped}" if skipped else ""))
+
+
+def add_weighted(total: float, value: float, samples: int) -> float:
+    """SPEC §5.2: an epoch's running total as Keras's ``Mean`` keeps it, in float32:
+    ``total + float32(value * batch size)``.
+
+    Example::
+
+        add_weighted(0.0, 0.5, 32)   # 16.0
+    """
+    f32 = np.float32
+    return float(f32(f32(total) + f32(f32(value) * f32(samples))))
+
+
+def weighted_mean(total: float, samples: int) -> float:
+    """SPEC §5.2: ``float32(total / samples)``, NaN when there were none."""
+    return float(np.float32(np.float32(total) / np.float32(samples))) if samples else float("nan")
 
 
 def set_layer_weights(model: Any, arrays: list[Any], mismatch: Callable[[str, str], None]) -> None:
