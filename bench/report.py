@@ -8,7 +8,7 @@ import platform
 
 from run import ROOT
 
-UNITS = {"images": "img/s", "csv": "rows/s"}
+UNITS = {"images": "img/s", "csv": "rows/s", "engines": "img/s"}
 BEGIN, END = "<!-- suite:begin -->", "<!-- suite:end -->"
 RESULTS = os.path.join(ROOT, "bench", "results")
 TARGETS = [  # (what, row name, mode, field, at least)
@@ -22,6 +22,7 @@ TARGETS = [  # (what, row name, mode, field, at least)
     ("CSV → batches alone, Node (rows/s)", "csv_batches_js", "alone", "median", 3e6),
     ("packed → uint8 batches alone, Python (img/s)", "img_packed_u8_py", "alone", "median", 50e3),
     ("packed → uint8 batches alone, Node (img/s)", "img_packed_u8_js", "alone", "median", 25e3),
+    ("Node --engine graph fit / Python Keras fit, same spec", "eng_graph_js", "fit", "vs_in_memory", 0.9),
 ]
 
 
@@ -53,11 +54,11 @@ def ratio(row):
     return f"**{row['vs_in_memory']:.2f}** ({lo:.2f}–{hi:.2f})"
 
 
-def kind_table(rows, kind):
+def kind_table(rows, kind, versus="in-memory"):
     find = {(r["name"], r["mode"]): r for r in rows if r["kind"] == kind}
     names = list(dict.fromkeys(r["name"] for r in rows if r["kind"] == kind))
-    unit = "img/s" if kind == "images" else "rows/s"
-    out = [f"| contender | language | alone {unit} | fit {unit} | fit vs in-memory | peak RSS alone / fit |",
+    unit = UNITS[kind]
+    out = [f"| contender | language | alone {unit} | fit {unit} | fit vs {versus} | peak RSS alone / fit |",
            "|---|---|---|---|---|---|"]
     for n in names:
         a, f = find.get((n, "alone")), find.get((n, "fit"))
@@ -166,6 +167,11 @@ def write_report(rows, memory, args, started, cmd):
     parts += ["### CSV", "", kind_table(rows, "csv"), ""]
     if "csv.png" in made:
         parts += ["![csv](bench/results/csv.png)", ""]
+    if any(r["kind"] == "engines" for r in rows):
+        parts += ["### Training engines: one spec, the pack, each language's trainer (SPEC §5.7)", "",
+                  "`engine_spec.json`: the packed images divided by 255, batch 32, the image CNN above with "
+                  "logits, SGD 0.01; `python -m streamfit train` against `node js/train.mjs --engine layers|graph`.",
+                  "", kind_table(rows, "engines", "Python Keras"), ""]
     if memory:
         parts += ["### Memory: peak RSS at 1× and 10× the data (bench/memory.py)", "", memory_table(memory), ""]
         if "memory.png" in made:

@@ -84,9 +84,16 @@ CONTENDERS = [
     contender("csv_streamfit_js", "csv", "node", "csv_streamfit.mjs", "streamfit", "csv_inmem_js"),
     contender("csv_batches_js", "csv", "node", "csv_streamfit.mjs", "streamfit, its own batches (typed arrays), big CSV",
               None, ["--batches"], ("alone",), "big"),
+    # One spec (engine_spec.json: the pack, the image CNN), each language's trainer (SPEC §5.7)
+    contender("eng_keras_py", "engines", "python", "engine_fit.py", "Python trainer (Keras fit) (reference)",
+              None, ["--packed"], ("fit",)),
+    contender("eng_layers_js", "engines", "node", "engine_fit.mjs", "Node trainer, --engine layers (tfjs layers)",
+              "eng_keras_py", ["--packed", "--engine", "layers"], ("fit",)),
+    contender("eng_graph_js", "engines", "node", "engine_fit.mjs", "Node trainer, --engine graph (trainer SavedModel)",
+              "eng_keras_py", ["--packed", "--engine", "graph"], ("fit",)),
 ]
 BY_NAME = {c["name"]: c for c in CONTENDERS}
-UNIT = {"images": "img/s", "csv": "rows/s"}
+UNIT = {"images": "img/s", "csv": "rows/s", "engines": "img/s"}
 
 
 def command(c, data, mode, args):
@@ -112,6 +119,24 @@ def make_pack(data):
     with open(spec, "w") as f:
         json.dump({"source": {"type": "image_folder", "path": os.path.join(data, "flat")}, "ops": []}, f)
     subprocess.run([PY, "-m", "streamfit", "pack", spec, pack, "--quiet"], cwd=ROOT, check=True)
+
+
+def make_engine_spec(data, size):
+    """DATA/engine_spec.json: the spec the engines contenders train (the pack; the image reference CNN
+    with logits, SGD 0.01); the graph engine's trainer is exported to DATA/trainer on its first run."""
+    spec = {"source": {"type": "packed", "path": os.path.join(data, "pack"), "order": "global", "seed": 1},
+            "ops": [{"op": "batch", "batch_size": 32}, {"op": "map", "fn": "divide", "value": 255},
+                    {"op": "prefetch", "buffer_size": 4}],
+            "model": {"seed": 1, "input_shape": [size, size, 3],
+                      "layers": [{"type": "conv2d", "filters": 16, "kernel_size": 3, "activation": "relu"},
+                                 {"type": "max_pooling2d"},
+                                 {"type": "conv2d", "filters": 32, "kernel_size": 3, "activation": "relu"},
+                                 {"type": "max_pooling2d"}, {"type": "flatten"},
+                                 {"type": "dense", "units": 64, "activation": "relu"}, {"type": "dense", "units": 3}]},
+            "train": {"epochs": 2, "loss": "sparse_categorical_crossentropy",
+                      "optimizer": {"type": "sgd", "learning_rate": 0.01}}}
+    with open(os.path.join(data, "engine_spec.json"), "w") as f:
+        json.dump(spec, f, indent=1)
 
 
 def summarise(runs_by_case, chosen, modes):
@@ -182,6 +207,8 @@ def main(argv=None):
         data["big"] = generate(args.data + "_big", rows=args.big_rows)
     if any("--packed" in c["args"] for c in chosen):
         make_pack(data["main"])
+    if any(c["kind"] == "engines" for c in chosen):
+        make_engine_spec(data["main"], args.size)
     started = datetime.datetime.now(datetime.timezone.utc)
     args.started = started.isoformat(timespec="seconds")  # saved with the figures (--report-only reads it)
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores; {args.images} JPEGs {args.size}x{args.size}, "

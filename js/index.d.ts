@@ -283,6 +283,15 @@ export interface TrainingRunOptions {
   historyCsv?: string;
   /** the final model as a tfjs LayersModel folder (SPEC.md §10) */
   saveModel?: string;
+  /**
+   * SPEC.md §5.7: 'layers' (tfjs layers, the default) or 'graph' (the trainer SavedModel Python
+   * exports from specPath into trainerDir when missing or stale; Keras's own step, bit for bit)
+   */
+  engine?: 'layers' | 'graph';
+  /** the spec file (the graph engine's export reads it) */
+  specPath?: string;
+  /** where the graph engine keeps its trainer (default: $STREAMFIT_CACHE/trainers/KEY) */
+  trainerDir?: string;
 }
 
 /** One epoch's row of the history (SPEC.md §8). */
@@ -315,7 +324,7 @@ export interface TrainingHistory {
  */
 export class TrainingRun {
   static create(spec: Spec, options?: TrainingRunOptions): Promise<TrainingRun>;
-  /** the compiled tfjs LayersModel */
+  /** the compiled tfjs LayersModel (null with engine 'graph') */
   readonly model: any;
   readonly pipeline: Pipeline;
   readonly validation: Pipeline | null;
@@ -327,6 +336,8 @@ export class TrainingRun {
   endEpoch(): Promise<EpochRow>;
   finish(): Promise<TrainingHistory>;
   history(finalDigest?: string | null): TrainingHistory;
+  /** frees the model (and the graph engine's TensorFlow session); fit() does it itself, a loop of your own calls it after finish() */
+  dispose(): void;
 }
 
 /** Writes a tfjs LayersModel folder (SPEC.md §10); returns the model.json path. Python loads it with `load_tfjs`. */
