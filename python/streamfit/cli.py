@@ -119,7 +119,7 @@ def _cmd_export_trainer(args: argparse.Namespace) -> int:
 def _cmd_crosscheck(args: argparse.Namespace) -> int:
     from .crosscheck import crosscheck
 
-    return crosscheck(args.spec, epochs=args.epochs, show_all=args.all, plot=args.plot)
+    return crosscheck(args.spec, epochs=args.epochs, show_all=args.all, plot=args.plot, engine=args.engine)
 
 
 def _cmd_convert(args: argparse.Namespace) -> int:
@@ -197,6 +197,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--epochs", type=int, default=None)
     p.add_argument("--all", action="store_true", help="print every element and step row, not only the first and any that differ")
     p.add_argument("--plot", default=None, metavar="PNG", help="write both languages' loss per step to this PNG")
+    p.add_argument("--engine", choices=("layers", "graph"), default="layers",
+                   help="Node's engine (SPEC §5.7); graph: training must be equal, bit for bit")
     p.set_defaults(run=_cmd_crosscheck)
     p = sub.add_parser("pack", help="write a spec's records as a pack (resumable; SPEC §9)")
     p.add_argument("spec")

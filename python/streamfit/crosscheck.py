@@ -98,10 +98,11 @@ def _with_resolved_seeds(spec_path: str, tmp: str) -> str:
     return path
 
 
-def run_both(spec_path: str, epochs: int | None) -> dict[str, Any]:
+def run_both(spec_path: str, epochs: int | None, engine: str = "layers") -> dict[str, Any]:
     """Inspect and train ``spec_path`` in both languages: ``{"py", "node"}`` inspect objects, and for a
     spec with a model ``{"py_hist", "node_hist", "py_w", "node_w"}`` (histories, final weights). Both
-    trainings start from one initial-weights file written here (SPEC §8 ``--init-weights``)."""
+    trainings start from one initial-weights file written here (SPEC §8 ``--init-weights``); Node
+    trains with ``engine`` (SPEC §5.7; ``graph`` keeps its trainer in the default cache folder)."""
     from .cli import inspect_spec
     from .core.stage import INFINITE
     from .spec import load_spec, pipeline_from_spec
@@ -125,7 +126,7 @@ def run_both(spec_path: str, epochs: int | None) -> dict[str, Any]:
             extra = [] if epochs is None else ["--epochs", str(epochs)]
             print("training  node", file=sys.stderr, flush=True)
             _run_node([_js("train.mjs"), spec_path, "--history", hist_path, "--init-weights", init,
-                       "--weights", node_w, *extra], show_stderr=True)
+                       "--weights", node_w, "--engine", engine, *extra], show_stderr=True)
             with open(hist_path, encoding="utf-8") as f:
                 got["node_hist"] = json.load(f)
             got["py_w"], got["node_w"] = weights_file(py_w, "crosscheck"), weights_file(node_w, "crosscheck")
@@ -140,7 +141,7 @@ SHOWN_ROWS = 10
 
 
 def report(py: dict, node: dict, py_hist: dict, node_hist: dict, out: Any = None, show_all: bool = False,
-           py_w: Any = None, node_w: Any = None, plot: str | None = None) -> int:
+           py_w: Any = None, node_w: Any = None, plot: str | None = None, exact: bool = False) -> int:
     """Print the side-by-side table; return 1 if any digest differs or training disagrees
     beyond its tolerance (``crosscheck_train.py``), else 0.
 
@@ -179,22 +180,25 @@ def report(py: dict, node: dict, py_hist: dict, node_hist: dict, out: Any = None
         init_same = py_hist.get("initial_weights_digest") == node_hist.get("initial_weights_digest")
         bad |= not init_same
         w(f"initial weights digest: {_mark(init_same)}")
-        trained = compare_training(py_hist, node_hist, py_w or [], node_w or [], out, plot=plot, show_all=show_all)
+        trained = compare_training(py_hist, node_hist, py_w or [], node_w or [], out, plot=plot, show_all=show_all,
+                                   exact=exact)
         bad |= not trained
     w()
-    w("crosscheck: " + ("DIFFERENT" if bad else "all digests equal" + (", training agrees within tolerance"
-                                                                      if py_hist else "")))
+    agrees = ", training equal" if exact else ", training agrees within tolerance"
+    w("crosscheck: " + ("DIFFERENT" if bad else "all digests equal" + (agrees if py_hist else "")))
     return 1 if bad else 0
 
 
-def crosscheck(spec_path: str, epochs: int | None = None, show_all: bool = False, plot: str | None = None) -> int:
+def crosscheck(spec_path: str, epochs: int | None = None, show_all: bool = False, plot: str | None = None,
+               engine: str = "layers") -> int:
     """Run both languages on ``spec_path`` and print the comparison; 1 if a digest differs or
-    training disagrees beyond its tolerance. ``plot``: write the two loss curves there (PNG).
+    training disagrees beyond its tolerance (with ``engine`` "graph", SPEC §5.7: differs at all).
+    ``plot``: write the two loss curves there (PNG).
 
     Example::
 
         sys.exit(crosscheck("examples/csv_xy.json", epochs=1, plot="loss.png"))
     """
-    got = run_both(spec_path, epochs)
+    got = run_both(spec_path, epochs, engine)
     return report(got["py"], got["node"], got["py_hist"], got["node_hist"], show_all=show_all, py_w=got["py_w"],
-                  node_w=got["node_w"], plot=plot)
+                  node_w=got["node_w"], plot=plot, exact=engine == "graph")

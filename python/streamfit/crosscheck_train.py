@@ -46,8 +46,10 @@ def _rel(a: np.ndarray, b: np.ndarray) -> float:
 
 def compare_training(py: dict[str, Any], node: dict[str, Any], py_w: Sequence[np.ndarray],
                      node_w: Sequence[np.ndarray], out: Any, plot: str | None = None,
-                     show_all: bool = False) -> bool:
-    """Print the comparison; True when training agrees within the tolerance for its length."""
+                     show_all: bool = False, exact: bool = False) -> bool:
+    """Print the comparison; True when training agrees within the tolerance for its length, or with
+    ``exact`` (Node's graph engine, SPEC §5.7: Keras's own step) when every step's loss, epoch value
+    and final weight is equal."""
     w = lambda s="": print(s, file=out)  # noqa: E731
     ok = True
     pe, ne = py.get("epochs", []), node.get("epochs", [])
@@ -93,7 +95,14 @@ def compare_training(py: dict[str, Any], node: dict[str, Any], py_w: Sequence[np
     if fa.size:
         w(f"final weights ({fa.size} values): max |diff| {np.max(np.abs(fa - fb)):.2e}, max rel {_rel(fa, fb):.2e}")
     rtol, atol = tol
-    if strict:
+    if exact:
+        fields = ("loss", "accuracy", "val_loss", "val_accuracy")
+        epochs_same = all(x.get(f) == y.get(f) or (x.get(f) != x.get(f) and y.get(f) != y.get(f))
+                          for x, y in zip(pe, ne) for f in fields)
+        ok = bool(np.array_equal(a, b)) and bool(np.array_equal(fa, fb)) and epochs_same
+        w(f"tolerance (engine graph: Keras's own step in both): none; every step's loss, epoch value and final "
+          f"weight must be equal: " + ("equal" if ok else "DIFFERENT"))
+    elif strict:
         over_steps = int(np.sum(_excess(a, b, tol) > 1))
         over_weights = int(np.sum(_excess(fa, fb, tol) > 1))
         ok = over_steps == 0 and over_weights == 0

@@ -177,3 +177,15 @@ def test_a_stale_trainer_is_exported_again(trainers, tmp_path):
     assert f"trainer   stale, exporting again to {trainer}" in p.stdout
     assert json.loads((trainer / "trainer.json").read_text())["key"] != \
         json.loads((trainers["csv"] / "trainer.json").read_text())["key"]
+
+
+def test_crosscheck_with_the_graph_engine_asks_for_equality(trainers, tmp_path):
+    spec = image_spec()
+    (tmp_path / "spec.json").write_text(json.dumps(spec))
+    env = dict(ENV, STREAMFIT_CACHE=str(tmp_path / "cache"))
+    p = subprocess.run([PY, "-m", "streamfit", "crosscheck", str(tmp_path / "spec.json"), "--engine", "graph"],
+                       cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert "every step's loss, epoch value and final weight must be equal: equal" in p.stdout
+    assert p.stdout.rstrip().endswith("crosscheck: all digests equal, training equal")
+    assert os.listdir(tmp_path / "cache" / "trainers")  # exported once into the cache
