@@ -11,7 +11,7 @@ TF_PACKAGE ?= tensorflow-cpu==2.21.0
 export PATH := $(PATH):$(CURDIR)/$(VENV)/bin
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
-.PHONY: install install-python install-node install-bench test test-python test-js test-cross demo golden golden-check bench bench-packed bench-huge clean
+.PHONY: install install-python install-node install-bench test test-python test-js test-cross demo golden golden-check bench bench-memory bench-packed bench-huge clean
 
 install: install-python install-node
 
@@ -61,6 +61,11 @@ $(VENV)/.stamp-bench: $(VENV)/.stamp-python
 # the suite: every contender, alone and into fit, and the memory proof; rewrites BENCHMARKS.md's tables
 bench: install install-bench
 	$(VPY) bench/suite.py
+
+# the memory proof: every source's peak RSS at 1x and 10x the data; then BENCHMARKS.md again
+bench-memory: install install-bench
+	$(VPY) bench/memory.py
+	$(VPY) bench/suite.py --report-only
 
 # packs: pack speed, packed alone, packed fit vs in-memory in alternating pairs, pack memory
 bench-packed: install

@@ -173,7 +173,7 @@ def write_report(rows, memory, args, started, cmd):
                   "logits, SGD 0.01; `python -m streamfit train` against `node js/train.mjs --engine layers|graph`.",
                   "", kind_table(rows, "engines", "Python Keras"), ""]
     if memory:
-        parts += ["### Memory: peak RSS at 1× and 10× the data (bench/memory.py)", "", memory_table(memory), ""]
+        parts += ["### Memory: peak RSS at 1× and 10× the data (`make bench-memory`, its last run: `memory.json`)", "", memory_table(memory), ""]
         if "memory.png" in made:
             parts += ["![memory](bench/results/memory.png)", ""]
     parts.append(END)

@@ -10,7 +10,8 @@ this shared machine hits the contender and its in-memory reference alike. Per co
   - median of --repeats rounds with the min-max range, the median wall time of the process and
     the largest peak RSS (the child's own, from the OS via wait4);
   - vs in-memory: the median over rounds of (contender / its reference in that round).
-Then the memory proof (bench/memory.py): peak RSS of every streamfit source at 1x and 10x data.
+With --memory, then the memory proof (bench/memory.py, also `make bench-memory`): peak RSS of every
+streamfit source at 1x and 10x data; without it the tables show its last saved run (memory.json).
 Writes bench/results/suite.json (+ memory.json), PNG charts in bench/results/, and the tables
 between the `suite:begin` / `suite:end` marks of BENCHMARKS.md (the hand-written notes around
 them stay).
@@ -177,7 +178,7 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--images", type=int, default=320, help="JPEGs in the image folder")
     ap.add_argument("--size", type=int, default=128, help="image side in pixels")
-    ap.add_argument("--rows", type=int, default=300_000, help="rows of the CSV")
+    ap.add_argument("--rows", type=int, default=100_000, help="rows of the CSV")
     ap.add_argument("--big-rows", type=int, default=3_000_000,
                     help="rows of the big CSV the 'own batches' contenders read")
     ap.add_argument("--repeats", type=int, default=3, help="rounds (each runs every contender once)")
@@ -185,7 +186,8 @@ def main(argv=None):
     ap.add_argument("--min-seconds", type=float, default=1.0, help="alone: timed seconds at least")
     ap.add_argument("--only", default="", help="comma-separated contender names (default: all)")
     ap.add_argument("--modes", default="alone,fit")
-    ap.add_argument("--no-memory", action="store_true", help="skip the memory proof")
+    ap.add_argument("--memory", action="store_true", help="run the memory proof too (about 6 more minutes)")
+    ap.add_argument("--no-memory", action="store_true", help="(the default; kept for old command lines)")
     ap.add_argument("--no-docs", action="store_true", help="do not rewrite BENCHMARKS.md and the charts")
     ap.add_argument("--report-only", action="store_true",
                     help="rewrite BENCHMARKS.md and the charts from the saved suite.json and memory.json")
@@ -230,14 +232,24 @@ def main(argv=None):
     os.makedirs(args.results, exist_ok=True)
     cmd = "python bench/suite.py " + " ".join(argv if argv is not None else sys.argv[1:])
     write_results(os.path.join(args.results, "suite.json"), cmd.strip(), args, rows)
-    memory = []
-    if not args.no_memory and not only:
+    if args.memory and not only:
         from memory import run_memory
         memory = run_memory(os.path.join(args.data, "memory"))
         write_results(os.path.join(args.results, "memory.json"), cmd.strip(), args, memory)
+    else:
+        memory = saved_memory(args.results)
     if not args.no_docs and not only:
         from report import write_report
         write_report(rows, memory, args, started, cmd.strip())
+
+
+def saved_memory(results):
+    """The memory proof's rows from its last saved run (RESULTS/memory.json), or none."""
+    path = os.path.join(results, "memory.json")
+    if not os.path.exists(path):
+        return []
+    with open(path) as f:
+        return json.load(f)["results"]
 
 
 def report_only(args):
@@ -246,11 +258,7 @@ def report_only(args):
 
     with open(os.path.join(args.results, "suite.json")) as f:
         saved = json.load(f)
-    memory = []
-    path = os.path.join(args.results, "memory.json")
-    if os.path.exists(path):
-        with open(path) as f:
-            memory = json.load(f)["results"]
+    memory = saved_memory(args.results)
     ran = argparse.Namespace(**saved["args"])
     started = datetime.datetime.fromisoformat(saved["args"]["started"]) if "started" in saved["args"] else \
         datetime.datetime.fromtimestamp(os.path.getmtime(os.path.join(args.results, "suite.json")), datetime.timezone.utc)
