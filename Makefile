@@ -50,6 +50,7 @@ demo: install
 	$(VPY) tools/make_demo_data.py build/demo
 	$(VPY) -m streamfit crosscheck examples/demo_csv.json --plot build/demo_csv_loss.png
 	$(VPY) -m streamfit crosscheck examples/demo_shapes.json --plot build/demo_shapes_loss.png
+	$(VPY) -m streamfit crosscheck examples/demo_shapes.json --engine graph
 
 # Benchmarks print figures and assert nothing (BENCHMARKS.md says what each produced).
 # matplotlib draws the suite's charts: only `make bench*` installs it (the `bench` extra).
