@@ -33,6 +33,20 @@ def image_spec():
     }
 
 
+def binary_spec():
+    """RMSprop with momentum (the update a TF1 session's Grappler used to rewrite by an ulp: SPEC §5.7),
+    binary cross-entropy from one logit, accuracy on it."""
+    spec = csv_spec()
+    spec["model"]["layers"][0]["activation"] = "sigmoid"
+    spec["train"] = {"epochs": 2, "loss": "binary_crossentropy", "metrics": ["accuracy"],
+                     "optimizer": {"type": "rmsprop", "learning_rate": 0.01, "momentum": 0.3},
+                     "validation": spec["train"]["validation"]}
+    return spec
+
+
+SPECS = {"csv": csv_spec, "images": image_spec, "binary": binary_spec}
+
+
 def _export(spec, folder):
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "spec.json").write_text(json.dumps(spec))
@@ -53,7 +67,7 @@ def _probe(trainer, *commands, cwd=ROOT):
 @pytest.fixture(scope="module")
 def trainers(tmp_path_factory):
     root = tmp_path_factory.mktemp("trainers")
-    return {"csv": _export(csv_spec(), root / "csv"), "images": _export(image_spec(), root / "images")}
+    return {kind: _export(make(), root / kind) for kind, make in SPECS.items()}
 
 
 def _graph(folder, spec, trainer, *extra, kill_after=None):
@@ -75,7 +89,7 @@ def _steps(h):
 
 def test_trainer_json_names_the_spec_and_both_languages_key_it_alike(trainers):
     info = json.loads((trainers["images"] / "trainer.json").read_text())
-    assert info["format"] == "streamfit-trainer" and info["version"] == "1"
+    assert info["format"] == "streamfit-trainer" and info["version"] == "2"
     assert info["input_shape"] == [16, 16, 3] and info["label_shape"] == [] and info["metrics"] == ["accuracy"]
     assert [w["shape"] for w in info["weights"]] == [[3, 3, 3, 4], [4], [196, 3], [3]]
     assert info["parameters"] == 3 * 3 * 3 * 4 + 4 + 196 * 3 + 3
@@ -85,9 +99,9 @@ def test_trainer_json_names_the_spec_and_both_languages_key_it_alike(trainers):
     assert key == info["key"]  # Node's trainerKey and Python's trainer_key: two implementations of SPEC §5.7
 
 
-@pytest.mark.parametrize("kind", ["csv", "images"])
+@pytest.mark.parametrize("kind", sorted(SPECS))
 def test_graph_engine_trains_bit_identical_to_python_keras_fit(kind, trainers, tmp_path):
-    spec = csv_spec() if kind == "csv" else image_spec()
+    spec = SPECS[kind]()
     py, nd = tmp_path / "python", tmp_path / "node"
     p = _train("python", py, spec)
     assert p.returncode == 0, p.stderr

@@ -18,7 +18,7 @@ import { NdArray } from '../core/ndarray.mjs';
 import { plainError, rangeError } from '../errors.mjs';
 
 export const FORMAT = 'streamfit-trainer';
-export const VERSION = '1';
+export const VERSION = '2';
 export const INFO = 'trainer.json';
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 

@@ -28,7 +28,7 @@ from . import import_tf
 from .model import build_model, make_loss, make_optimizer
 
 FORMAT = "streamfit-trainer"
-VERSION = "1"
+VERSION = "2"
 INFO = "trainer.json"
 
 SIGNATURES = ("train_step", "train_step_raw", "eval_step", "eval_step_raw", "predict", "predict_raw",
@@ -96,6 +96,12 @@ def build_trainer(spec: dict[str, Any]) -> Any:
     # tfjs-node's loadSavedModel opens) restores the checkpoint into copies the functions never read.
     inner = [v.value for v in [*model.variables, *opt_vars]]
 
+    def step_function(input_signature: Any) -> Any:
+        # Kept as a function (SPEC §5.7): a TF1-style session inlines functions, and Grappler's
+        # arithmetic optimizer then rewrites their arithmetic (RMSprop's momentum update moved by an
+        # ulp), which TensorFlow 2, and so Keras's fit, does not do.
+        return tf.function(input_signature=input_signature, experimental_attributes={"_noinline": True})
+
     class Trainer(tf.Module):
         def __init__(self) -> None:
             super().__init__(name="streamfit_trainer")
@@ -119,63 +125,63 @@ def build_trainer(spec: dict[str, Any]) -> Any:
                 out["accuracy"] = _accuracy(tf, y, pred)
             return out
 
-        @tf.function(input_signature=[x_spec, y_spec])
+        @step_function(input_signature=[x_spec, y_spec])
         def train_step(self, x: Any, y: Any) -> dict[str, Any]:
             return self._train(x, y)
 
-        @tf.function(input_signature=[raw_spec, y_spec])
+        @step_function(input_signature=[raw_spec, y_spec])
         def train_step_raw(self, x: Any, y: Any) -> dict[str, Any]:
             return self._train(unpack(x), y)
 
-        @tf.function(input_signature=[x_spec, y_spec])
+        @step_function(input_signature=[x_spec, y_spec])
         def eval_step(self, x: Any, y: Any) -> dict[str, Any]:
             return self._eval(x, y)
 
-        @tf.function(input_signature=[raw_spec, y_spec])
+        @step_function(input_signature=[raw_spec, y_spec])
         def eval_step_raw(self, x: Any, y: Any) -> dict[str, Any]:
             return self._eval(unpack(x), y)
 
-        @tf.function(input_signature=[x_spec])
+        @step_function(input_signature=[x_spec])
         def predict(self, x: Any) -> dict[str, Any]:
             return {"y": model(x, training=False)}
 
-        @tf.function(input_signature=[raw_spec])
+        @step_function(input_signature=[raw_spec])
         def predict_raw(self, x: Any) -> dict[str, Any]:
             return {"y": model(unpack(x), training=False)}
 
-        @tf.function(input_signature=[])
+        @step_function(input_signature=[])
         def get_weights(self) -> dict[str, Any]:
             return {n: tf.identity(w) for n, w in zip(names, weights)}
 
-        @tf.function(input_signature=[tf.TensorSpec(w.shape, w.dtype, name=n) for n, w in zip(names, weights)])
+        @step_function(input_signature=[tf.TensorSpec(w.shape, w.dtype, name=n) for n, w in zip(names, weights)])
         def set_weights(self, *values: Any) -> dict[str, Any]:
             for w, v in zip(weights, values):
                 w.assign(v)
             return {"count": tf.constant(len(weights), tf.int32)}
 
-        @tf.function(input_signature=[])
+        @step_function(input_signature=[])
         def get_optimizer(self) -> dict[str, Any]:
             # int64 (the step counter) leaves as int32: tfjs-node mislabels int64 outputs
             return {n: tf.cast(v, tf.int32) if v.dtype == tf.int64 else tf.identity(v)
                     for n, v in zip(opt_names, opt_vars)}
 
-        @tf.function(input_signature=[tf.TensorSpec(v.shape, tf.int32 if v.dtype == tf.int64 else v.dtype, name=n)
+        @step_function(input_signature=[tf.TensorSpec(v.shape, tf.int32 if v.dtype == tf.int64 else v.dtype, name=n)
                                       for n, v in zip(opt_names, opt_vars)])
         def set_optimizer(self, *values: Any) -> dict[str, Any]:
             for var, v in zip(opt_vars, values):
                 var.assign(tf.cast(v, var.dtype))
             return {"count": tf.constant(len(opt_vars), tf.int32)}
 
-        @tf.function(input_signature=[tf.TensorSpec([], tf.float32, name="learning_rate")])
+        @step_function(input_signature=[tf.TensorSpec([], tf.float32, name="learning_rate")])
         def set_learning_rate(self, lr: Any) -> dict[str, Any]:
             opt.learning_rate.assign(lr)
             return {"learning_rate": tf.identity(opt.learning_rate)}
 
-        @tf.function(input_signature=[])
+        @step_function(input_signature=[])
         def step_count(self) -> dict[str, Any]:
             return {"step": tf.cast(opt.iterations, tf.int32)}
 
-        @tf.function(input_signature=[tf.TensorSpec([], tf.string, name="prefix")])
+        @step_function(input_signature=[tf.TensorSpec([], tf.string, name="prefix")])
         def save(self, prefix: Any) -> dict[str, Any]:
             variables = weights + opt_vars
             op = tf.raw_ops.SaveV2(prefix=prefix, tensor_names=tf.constant(names + opt_names),
@@ -184,7 +190,7 @@ def build_trainer(spec: dict[str, Any]) -> Any:
             with tf.control_dependencies([op]):  # a SaveV2 no output depends on is pruned
                 return {"prefix": tf.identity(prefix)}
 
-        @tf.function(input_signature=[tf.TensorSpec([], tf.string, name="prefix")])
+        @step_function(input_signature=[tf.TensorSpec([], tf.string, name="prefix")])
         def restore(self, prefix: Any) -> dict[str, Any]:
             variables = weights + opt_vars
             values = tf.raw_ops.RestoreV2(prefix=prefix, tensor_names=tf.constant(names + opt_names),
