@@ -63,3 +63,22 @@ def test_a_current_trainer_is_kept_and_a_foreign_folder_refused(trainer, tmp_pat
     assert err.value.code == "SF_ARG" and str(mine) in str(err.value)
     assert (mine / "cat.jpg").read_bytes() == b"not ours" and sorted(os.listdir(mine)) == ["cat.jpg"]
     assert json.loads((out / "trainer.json").read_text())["format"] == "streamfit-trainer"
+
+
+def test_two_exports_into_one_folder_at_once_both_succeed(tmp_path):
+    """Two runs sharing the default cache may export the same trainer together: each writes its own
+    temporary folder, and the second to finish keeps the first's (the same key)."""
+    import subprocess
+    import sys
+
+    spec = tmp_path / "spec.json"
+    spec.write_text(json.dumps(SPEC))
+    out = tmp_path / "trainer"
+    procs = [subprocess.Popen([sys.executable, "-m", "streamfit", "export-trainer", str(spec), str(out)],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    results = [p.communicate(timeout=300) + (p.returncode,) for p in procs]
+    assert all(code == 0 for _, _, code in results), results
+    assert json.loads((out / "trainer.json").read_text())["key"] == trainer_key(SPEC)
+    assert sorted(os.listdir(tmp_path)) == ["spec.json", "trainer"]  # no temporary folder left
+    t = load_trainer(str(out))
+    assert int(t.signatures["step_count"]()["step"]) == 0

@@ -236,21 +236,36 @@ def export_trainer(spec: dict[str, Any], out_dir: str) -> dict[str, Any]:
         raise_error("SF_ARG", f"export-trainer: {out_dir} exists and is not a trainer (no {INFO}); "
                     "give a new or empty folder")
     t = build_trainer(spec)
-    tmp = out_dir.rstrip("/\\") + ".tmp"
-    shutil.rmtree(tmp, ignore_errors=True)
+    # this process's own temporary names: two exports into one folder (two runs sharing the default
+    # cache) never write into each other's files
+    base = out_dir.rstrip("/\\")
+    tmp, old_dir = f"{base}.tmp{os.getpid()}", f"{base}.old{os.getpid()}"
     signatures = {name: getattr(t, name) for name in SIGNATURES}
     tf.saved_model.save(t, tmp, signatures=signatures)
     info = {"format": FORMAT, "version": VERSION, "key": key, **t.info}
     with open(os.path.join(tmp, INFO), "w", encoding="utf-8") as f:
         json.dump(info, f, indent=1)
         f.write("\n")
-    old_dir = out_dir.rstrip("/\\") + ".old"
-    if os.path.exists(out_dir):
+    try:
+        if os.path.exists(out_dir):
+            os.rename(out_dir, old_dir)  # a stale trainer of ours (it holds trainer.json), or an empty folder
+        os.rename(tmp, out_dir)
+    except OSError:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if _read_key(info_path) != key:
+            raise
+        # another export of the same spec put its trainer there first: the same trainer
+    finally:
         shutil.rmtree(old_dir, ignore_errors=True)
-        os.rename(out_dir, old_dir)  # a stale trainer of ours (it holds trainer.json)
-    os.rename(tmp, out_dir)
-    shutil.rmtree(old_dir, ignore_errors=True)
     return info
+
+
+def _read_key(info_path: str) -> str | None:
+    try:
+        with open(info_path, encoding="utf-8") as f:
+            return json.load(f).get("key")
+    except (OSError, ValueError):
+        return None
 
 
 def load_trainer(path: str) -> Any:
