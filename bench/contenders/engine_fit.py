@@ -2,7 +2,6 @@
 train`'s own TrainingRun (Keras model.fit) on DATA_DIR/engine_spec.json, which bench/suite.py writes
 (the packed images, batch 32, divided by 255; the reference CNN with logits). fit mode only; epochs
 2..E timed, from the history's epoch seconds."""
-import json
 import os
 import sys
 

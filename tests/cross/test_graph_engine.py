@@ -4,6 +4,7 @@ for bit; its backups continue in Python and Python's in it."""
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 
@@ -182,8 +183,6 @@ def test_a_layers_backup_is_refused_by_the_graph_engine(trainers, tmp_path):
 def test_a_stale_trainer_is_exported_again(trainers, tmp_path):
     spec = csv_spec(epochs=1)
     trainer = tmp_path / "trainer"
-    import shutil
-
     shutil.copytree(trainers["csv"], trainer)
     spec["train"]["optimizer"]["learning_rate"] = 0.01  # another optimizer: another key
     p = _graph(tmp_path / "run", spec, trainer)

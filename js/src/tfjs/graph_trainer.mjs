@@ -142,7 +142,7 @@ export class GraphTrainer {
       out.x = x.dtype === 'float32' ? x : tf.cast(x, 'float32'); // a tensor the caller owns
     }
     if (y !== undefined) out.y = this.labels(y, x.shape[0]);
-    return { tensors: out, raw, owned: x instanceof NdArray ? [out.x, out.y] : [out.x === x ? null : out.x, out.y] };
+    return { tensors: out, raw, owned: Object.values(out).filter((t) => t !== x) }; // what this call made
   }
 
   labels(y, batch) {
@@ -161,7 +161,7 @@ export class GraphTrainer {
     const out = this.run(raw ? `${kind}_raw` : kind, tensors);
     const values = [];
     for (const name of this.outputs) values.push((await out[name].data())[0]);
-    this.tf.dispose([...owned.filter((t) => t !== null && t !== x), ...Object.values(out)]);
+    this.tf.dispose([...owned, ...Object.values(out)]);
     return values;
   }
 
@@ -179,7 +179,7 @@ export class GraphTrainer {
   predict(x) {
     const { tensors, raw, owned } = this.inputs(x);
     const out = this.run(raw ? 'predict_raw' : 'predict', tensors);
-    this.tf.dispose(owned.filter((t) => t !== null && t !== x));
+    this.tf.dispose(owned);
     return out.y;
   }
 
