@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { loadTf } from '../../js/src/tfjs/load.mjs';
 import { GraphTrainer, trainerKey } from '../../js/src/tfjs/graph_trainer.mjs';
-import { buildModel, initialWeightValues } from '../../js/src/tfjs/model.mjs';
+import { buildModel, initialWeights } from '../../js/src/tfjs/model.mjs';
 import { NdArray } from '../../js/src/core/ndarray.mjs';
 import { Prng } from '../../js/src/order/prng.mjs';
 import { loadSpec } from '../../js/src/spec.mjs';
@@ -32,8 +32,7 @@ if (command === 'key') {
   const spec = JSON.parse(readFileSync(join(dirname(dir), 'spec.json'), 'utf8'));
   const t = await GraphTrainer.open(tf, dir);
   const stored = t.getWeights();
-  const kinds = t.info.weights.map((w) => ({ shape: w.shape, kind: w.shape.length === 1 ? 'bias' : 'kernel' }));
-  const initial = initialWeightValues(spec.model.seed, kinds).map((data, k) => ({ data, shape: kinds[k].shape }));
+  const initial = initialWeights(spec.model.seed, t.info.weights.map((w) => w.shape));
   const doubled = stored.map((w) => ({ data: w.data.map((v) => v * 2 + 0.25), shape: w.shape }));
   t.setWeights(doubled);
   const back = t.getWeights();

@@ -3,9 +3,9 @@
 // layers_engine.mjs (which lists it), so TrainingRun's validation, early stopping, checkpoint,
 // backup and progress bar work unchanged; its optimizer state is Keras's (optimizer/i, SPEC.md §5.6).
 import { GraphTrainer, ensureTrainer } from './graph_trainer.mjs';
-import { buildModel, initialWeightValues } from './model.mjs';
+import { buildModel, initialWeights } from './model.mjs';
 import { saveTfjs } from './exchange.mjs';
-import { addWeighted, weightedMean } from './train.mjs';
+import { addWeighted, checkShapes, weightedMean } from './train.mjs';
 import { NdArray } from '../core/ndarray.mjs';
 import { resolveSeed } from '../order/seed.mjs';
 import { unnumbered } from './backup.mjs';
@@ -29,8 +29,7 @@ export class GraphEngine {
     const trainer = await GraphTrainer.open(tf, dir);
     const { seed, drawn } = resolveSeed(spec.model.seed, 'spec.model.seed');
     const engine = new GraphEngine(tf, spec, trainer, seed, drawn);
-    const kinds = trainer.info.weights.map((w) => ({ shape: w.shape, kind: w.shape.length === 1 ? 'bias' : 'kernel' }));
-    trainer.setWeights(initialWeightValues(seed, kinds).map((data, k) => ({ data, shape: kinds[k].shape })));
+    trainer.setWeights(initialWeights(seed, trainer.info.weights.map((w) => w.shape)));
     return engine;
   }
 
@@ -53,9 +52,7 @@ export class GraphEngine {
   }
 
   setWeights(arrays, mismatch) {
-    const got = JSON.stringify(arrays.map((a) => a.shape));
-    const want = JSON.stringify(this.trainer.info.weights.map((w) => w.shape));
-    if (got !== want) throw mismatch(got, want);
+    checkShapes(arrays, this.trainer.info.weights.map((w) => w.shape), mismatch);
     this.trainer.setWeights(arrays.map((a) => ({ data: a.data instanceof Float32Array ? a.data : Float32Array.from(a.data), shape: a.shape })));
   }
 

@@ -75,6 +75,16 @@ export function initialWeightValues(seed, weights) {
 }
 
 /**
+ * SPEC.md §5.1 initial weights for weights of these shapes in layer order (1-d: a bias, else a
+ * kernel), as {data, shape}.
+ * @example initialWeights(1, [[1, 16], [16]]) // [{data: Float32Array(16), shape: [1, 16]}, {data: zeros, shape: [16]}]
+ */
+export function initialWeights(seed, shapes) {
+  const kinds = shapes.map((shape) => ({ shape, kind: shape.length === 1 ? 'bias' : 'kernel' }));
+  return initialWeightValues(seed, kinds).map((data, k) => ({ data, shape: shapes[k] }));
+}
+
+/**
  * A compiled-ready tf.Sequential for spec.model, with our initial weights.
  * A missing `seed` is drawn from the OS; the result says so (SPEC.md §1.3).
  * @example const { model, seed, drawn } = buildModel(tf, spec.model);
@@ -84,12 +94,7 @@ export function buildModel(tf, modelSpec) {
   const { seed, drawn } = resolveSeed(modelSpec.seed, 'spec.model.seed');
   const model = tf.sequential();
   modelSpec.layers.forEach((layer, i) => model.add(makeLayer(tf, layer, i, modelSpec.input_shape)));
-  const kinds = [];
-  for (const layer of model.layers) {
-    for (const w of layer.getWeights()) kinds.push({ shape: w.shape, kind: w.shape.length === 1 ? 'bias' : 'kernel' });
-  }
-  const values = initialWeightValues(seed, kinds);
-  const tensors = values.map((v, k) => tf.tensor(v, kinds[k].shape, 'float32'));
+  const tensors = initialWeights(seed, model.getWeights().map((w) => w.shape)).map((w) => tf.tensor(w.data, w.shape, 'float32'));
   model.setWeights(tensors);
   tf.dispose(tensors);
   return { model, seed, drawn };

@@ -50,12 +50,17 @@ export function writeWeights(arrays, path) {
  * @example setWeightsChecked(tf, model, arrays, (got, want) => rangeError('SF_ARG', `${got} is not ${want}`));
  */
 export function setWeightsChecked(tf, model, arrays, mismatch) {
-  const got = JSON.stringify(arrays.map((a) => a.shape));
-  const want = JSON.stringify(model.getWeights().map((w) => w.shape));
-  if (got !== want) throw mismatch(got, want);
+  checkShapes(arrays, model.getWeights().map((w) => w.shape), mismatch);
   const tensors = arrays.map((a) => tf.tensor(a.data, a.shape, 'float32'));
   model.setWeights(tensors);
   tf.dispose(tensors);
+}
+
+/** Throws mismatch(got, want) (the shapes as JSON) unless `arrays` have exactly the shapes `want`, in order. */
+export function checkShapes(arrays, want, mismatch) {
+  const got = JSON.stringify(arrays.map((a) => a.shape));
+  const wanted = JSON.stringify(want);
+  if (got !== wanted) throw mismatch(got, wanted);
 }
 
 /**
