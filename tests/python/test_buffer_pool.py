@@ -40,3 +40,15 @@ def test_capacity_bounds_what_the_pool_keeps():
     assert all(isinstance(a, np.ndarray) for a in held)  # arrays the pool forgot stay valid for their holders
     pool.clear()
     assert len(pool._held) == 0
+
+
+def test_aligned_pool_gives_aligned_contiguous_arrays_and_reuses_them():
+    pool = BufferPool(align=64)
+    shapes = [(3, 5, 7), (1,), (64, 3)]
+    for shape in shapes:
+        for dtype in (np.uint8, np.float32, np.float64):
+            a = pool.take(shape, dtype)
+            assert a.shape == shape and a.dtype == dtype and a.flags.c_contiguous
+            assert a.ctypes.data % 64 == 0
+    ptr = pool.take((3, 5, 7), np.float32).ctypes.data
+    assert pool.take((3, 5, 7), np.float32).ctypes.data == ptr  # the first was let go: reused

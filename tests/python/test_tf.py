@@ -10,6 +10,7 @@ from PIL import Image
 
 from streamfit import StreamfitError, csv, image_folder
 from streamfit.cli import main
+from streamfit.ops.builtins import divide as sf_divide
 from streamfit.order.prng import TAG_INIT, Prng, combine
 
 tf = __import__("tensorflow")  # a missing TensorFlow fails, never skips
@@ -105,6 +106,28 @@ def test_to_tf_feeds_fit_for_a_csv_pipeline_and_each_iterator_is_a_new_epoch(tmp
     model.compile(loss="mse", optimizer="sgd")
     hist = model.fit(ds, epochs=2, verbose=0, shuffle=False)
     assert len(hist.history["loss"]) == 2
+
+
+def test_to_tf_hands_big_elements_over_one_by_one_and_never_reuses_memory_a_tensor_still_holds():
+    # batches of 4 x 256 x 256 x 3 float32 (3 MiB): over half of GROUP_BYTES, so they go one per
+    # generator step, aligned through recycled buffers; a buffer may be reused only once TensorFlow
+    # has let go of it, so tensors kept for a whole epoch must still hold their own values
+    from streamfit import from_generator
+
+    def images():
+        for i in range(24):
+            yield (np.full((256, 256, 3), i, np.uint8), np.int32(i))
+
+    pipe = from_generator(images).shuffle(buffer_size=24, seed=3).batch(4).map(sf_divide(255.0))
+    ds = pipe.to_tf()
+    assert ds.element_spec[0].shape.rank == 4
+    for epoch in (0, 1):
+        kept = list(ds)  # every element held until the epoch is over
+        want = list(pipe.iterate(epoch))
+        assert len(kept) == len(want) == 6
+        for (x, y), (wx, wy) in zip(kept, want):
+            assert x.dtype == tf.float32 and np.array_equal(x.numpy(), wx) and np.array_equal(y.numpy(), wy)
+    assert [int(y[0]) for _, y in kept] != [int(y[0]) for _, y in list(ds)]  # a new epoch, a new order
 
 
 def test_initial_weights_follow_spec_5_1():

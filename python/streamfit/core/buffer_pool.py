@@ -29,11 +29,21 @@ import numpy as np
 _ALONE = 3
 
 
-class BufferPool:
-    """At most ``capacity`` arrays, reused when their only owner is the pool."""
+def aligned_empty(shape: tuple[int, ...], dtype: np.dtype, align: int) -> np.ndarray:
+    """An uninitialised C-contiguous array whose data starts at a multiple of ``align`` bytes."""
+    nbytes = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    raw = np.empty(nbytes + align, np.uint8)
+    start = -raw.ctypes.data % align
+    return raw[start:start + nbytes].view(dtype).reshape(shape)
 
-    def __init__(self, capacity: int = 8) -> None:
+
+class BufferPool:
+    """At most ``capacity`` arrays, reused when their only owner is the pool; with ``align``, each
+    array's data starts at a multiple of that many bytes."""
+
+    def __init__(self, capacity: int = 8, align: int = 0) -> None:
         self.capacity = capacity
+        self.align = align
         self._held: deque[np.ndarray] = deque()
         self._lock = threading.Lock()
 
@@ -47,7 +57,7 @@ class BufferPool:
                     del self._held[k]  # by position: == on arrays compares elements
                     self._held.append(a)  # most recently given out last
                     return a
-            a = np.empty(shape, dtype=dtype)
+            a = aligned_empty(shape, dtype, self.align) if self.align else np.empty(shape, dtype=dtype)
             self._held.append(a)
             if len(self._held) > self.capacity:
                 self._held.popleft()  # forgotten by the pool; whoever holds it keeps it

@@ -12,6 +12,12 @@ therefore yields *groups* of consecutive elements stacked along a new axis --
 the pipeline's own blocks (``core/block.py``): for a ``batch`` stage, ``k``
 whole batches of one shape -- and ``unbatch()`` (C++) hands Keras exactly the
 same elements in the same order. A group is at most ``GROUP_BYTES``.
+
+Big elements (half of ``GROUP_BYTES`` or more, e.g. a batch of images) gain nothing from groups and
+``unbatch`` would copy each one again: they are handed over one per step. Every large leaf is handed
+over ``ALIGN``-aligned so that TensorFlow adopts its memory instead of copying it (measured for
+batches of 32 float32 128x128x3 images: 2.3k img/s grouped and unaligned, 16k one per step and
+aligned).
 """
 
 from __future__ import annotations
@@ -25,12 +31,37 @@ from typing import Any
 import numpy as np
 
 from ..core import block as blk
+from ..core.buffer_pool import BufferPool
 from ..core.record import map_structure
 from ..core.stage import INFINITE
 from . import import_tf
 
 GROUP_BYTES = 4 << 20
 """Most bytes handed to TensorFlow per generator step."""
+
+ALIGN = 64
+"""TensorFlow takes a numpy array's memory as the tensor's own, without a copy, only when it is
+C-contiguous and starts at a multiple of this (Eigen's alignment); otherwise it copies element by
+element, which measured 5x slower than numpy's copy for a batch of 32 float32 128x128x3 images."""
+
+ALIGN_MIN_BYTES = 64 << 10
+"""Smaller leaves are handed over as they are: their copy costs less than a new buffer."""
+
+
+def _aligner() -> Any:
+    """A function giving each leaf, or a copy of it, in memory TensorFlow can adopt (C-contiguous,
+    ``ALIGN``-aligned). The copies go into recycled buffers (``core/buffer_pool.py``): reused once
+    TensorFlow has let go of them, so that a new batch does not mean new pages to fault in."""
+    pool = BufferPool(capacity=16, align=ALIGN)
+
+    def aligned(a: np.ndarray) -> np.ndarray:
+        if a.nbytes < ALIGN_MIN_BYTES or (a.flags.c_contiguous and a.ctypes.data % ALIGN == 0):
+            return a
+        out = pool.take(a.shape, a.dtype)
+        np.copyto(out, a)
+        return out
+
+    return aligned
 
 
 def _groups(pipeline: Any, epoch: int) -> Any:
@@ -146,6 +177,7 @@ def to_tf(pipeline: Any, first_epoch: int = 0, skip: int = 0, feed: Feed | None 
 
         raise_error("SF_EMPTY_SOURCE", f"to_tf(): {pipeline.summary()} yields no elements")
     signature = element_signature(pipeline, first)
+    grouped = 2 * sum(np.asarray(a).nbytes for a in blk.leaves(first)) < GROUP_BYTES
     counter = itertools.count(first_epoch)
     lock = threading.Lock()
 
@@ -153,20 +185,26 @@ def to_tf(pipeline: Any, first_epoch: int = 0, skip: int = 0, feed: Feed | None 
         with lock:  # runs at the first read of an iterator, not at its creation (SPEC §1.7)
             epoch = next(counter)
         groups = _groups(pipeline, epoch & 0xFFFFFFFF)
+        aligned = _aligner()
         if skip and epoch == first_epoch:
             groups = _skip(groups, skip)
-        if feed is None:
-            yield from groups
-            return
         while True:
             t0 = time.perf_counter()
             group = next(groups, None)
             if group is None:
                 return
-            feed.put(group, time.perf_counter() - t0)
-            yield group
+            if feed is not None:
+                feed.put(group, time.perf_counter() - t0)
+            if grouped:
+                yield blk.apply(aligned, group)
+            else:
+                yield from (blk.apply(aligned, element) for element in blk.unstack(group))
 
-    ds = tf.data.Dataset.from_generator(generator, output_signature=group_signature(signature)).unbatch().prefetch(2)
+    if grouped:
+        ds = tf.data.Dataset.from_generator(generator, output_signature=group_signature(signature)).unbatch()
+    else:
+        ds = tf.data.Dataset.from_generator(generator, output_signature=signature)
+    ds = ds.prefetch(2)
     n = pipeline.cardinality()
     if skip:
         n = None  # the first epoch is shorter than the others: its length is not told
