@@ -141,6 +141,57 @@ const recordShape = (leaf) => leaf.shape;
 const blockRowShape = (leaf) => leaf.shape.slice(1);
 
 /**
+ * A built-in map's form on tensors, for tfjs/dataset.mjs (the "tensor tail"): `{name, on, leaf(tf,
+ * tensor, rowShape)}`, giving bit for bit the values of the typed-array form, in TensorFlow's own
+ * ops on the main thread's TF thread pool instead of a JavaScript loop. Only maps whose every step
+ * is one correctly rounded float32 operation have one (divide, normalize, cast to float32): TF's
+ * Cast, Sub and RealDiv round as Math.fround does (a float64 division rounded to float32 equals the
+ * float32 division, as 53 >= 2 * 24 + 2).
+ */
+export const TENSOR_FN = Symbol('streamfit.tensorFn');
+
+/** Leaf dtypes whose tensor (tfjs/dataset.mjs leafToTensor) holds the values toFloat32 would give. */
+export const TENSOR_TAIL_DTYPES = new Set(['uint8', 'int32', 'float32', 'float64']);
+
+const TENSOR_MAPS = {
+  divide({ value }) {
+    const v = constants(value, 'divide.value');
+    return (tf, t, rowShape) => {
+      perValue(v, rowShape, 'divide.value');
+      return tf.div(tf.cast(t, 'float32'), v.length === 1 ? tf.scalar(v[0]) : tf.tensor1d(v));
+    };
+  },
+  normalize({ mean, std }) {
+    const m = constants(mean, 'normalize.mean');
+    const sd = constants(std, 'normalize.std');
+    const constant = (tf, c) => (c.length === 1 ? tf.scalar(c[0]) : tf.tensor1d(c));
+    return (tf, t, rowShape) => {
+      perValue(m, rowShape, 'normalize.mean');
+      perValue(sd, rowShape, 'normalize.std');
+      return tf.div(tf.sub(tf.cast(t, 'float32'), constant(tf, m)), constant(tf, sd));
+    };
+  },
+  cast({ dtype }) {
+    return dtype === 'float32' ? (tf, t) => tf.cast(t, 'float32') : null;
+  },
+};
+
+/**
+ * Flatten positions [lo, hi) of the leaves a built-in map with `on` applies to in `record`.
+ * @example partRange([x, y], 'y', 'divide') // [1, 2] for one-leaf x and y
+ */
+export function partRange(record, on, name) {
+  if (Array.isArray(record) && record.length === 2) {
+    const nx = flatten(record[0]).length;
+    return on === 'y' ? [nx, nx + flatten(record[1]).length] : [0, nx];
+  }
+  if (on === 'y') throw noLabel(name);
+  return [0, flatten(record).length];
+}
+
+const noLabel = (name) => rangeError('SF_ARG', `map(${name}) with on: "y" needs (x, y) records; this pipeline has no label`);
+
+/**
  * A record => record function for a built-in map, applied to x (or y with on: "y").
  * @example builtinMap('divide', {value: 255})
  */
@@ -155,12 +206,14 @@ export function builtinMap(name, params = {}, on = 'x') {
     if (Array.isArray(record) && record.length === 2) {
       return on === 'y' ? [record[0], applyToLeaves(record[1], leafFn)] : [applyToLeaves(record[0], leafFn), record[1]];
     }
-    if (on === 'y') throw rangeError('SF_ARG', `map(${name}) with on: "y" needs (x, y) records; this pipeline has no label`);
+    if (on === 'y') throw noLabel(name);
     return applyToLeaves(record, leafFn);
   };
   const fn = (record) => apply(record, recordShape);
   Object.defineProperty(fn, 'name', { value: name });
   fn[BLOCK_FN] = (block) => apply(block, blockRowShape);
+  const tensorLeaf = TENSOR_MAPS[name]?.(params) ?? null;
+  if (tensorLeaf !== null) fn[TENSOR_FN] = { name, on, leaf: tensorLeaf };
   return fn;
 }
 
@@ -178,7 +231,7 @@ function recordMap(name, leafFn, on) {
     if (Array.isArray(record) && record.length === 2) {
       return on === 'y' ? [record[0], await each(record[1])] : [await each(record[0]), record[1]];
     }
-    if (on === 'y') throw rangeError('SF_ARG', `map(${name}) with on: "y" needs (x, y) records; this pipeline has no label`);
+    if (on === 'y') throw noLabel(name);
     return each(record);
   };
   Object.defineProperty(fn, 'name', { value: name });
