@@ -41,6 +41,21 @@ def test_permute_scalar_equals_vectorised():
                                                                                  epoch).tolist()
 
 
+@pytest.mark.parametrize("n", [1, 2, 3, 5, 17, 320, 1000, 4097, 70_000])
+def test_permute_many_tabulated_equals_walked_and_scalar(n, monkeypatch):
+    # a dense request (a quarter of the domain or more) is tabulated; a sparse one walks the network
+    import streamfit.order.permute as permute_mod
+
+    for seed, epoch in ((1, 0), (7, 3)):
+        dense = permute_many(np.arange(n), n, seed, epoch)
+        monkeypatch.setattr(permute_mod, "_TABLE_MAX", 0)  # every request walks
+        walked = permute_many(np.arange(n), n, seed, epoch)
+        monkeypatch.undo()
+        assert dense.dtype == walked.dtype == np.int64 and np.array_equal(dense, walked)
+        sample = np.arange(0, n, 97)
+        assert dense[sample].tolist() == [permute(int(i), n, seed, epoch) for i in sample]
+
+
 @pytest.mark.parametrize("n", [10**6 + 3, 2**31 - 1, 2**31, 2**32 - 5, 2**32])
 def test_permute_large_n_in_range_and_injective_on_sample(n):
     idx = np.unique(np.concatenate([np.arange(200), n - 1 - np.arange(200), (np.arange(200) * 2654435761) % n]))
