@@ -130,6 +130,93 @@ def test_to_tf_hands_big_elements_over_one_by_one_and_never_reuses_memory_a_tens
     assert [int(y[0]) for _, y in kept] != [int(y[0]) for _, y in list(ds)]  # a new epoch, a new order
 
 
+@pytest.fixture()
+def tail_pack(tmp_path):
+    """12 records: x uint8 [4, 8, 3] (every value 0..255 appears), y int32; packed, so shapes are fixed."""
+    from streamfit import from_generator
+
+    def images():
+        for r in range(12):
+            yield (((r * 96 + np.arange(4 * 8 * 3) * 7) % 256).astype(np.uint8).reshape(4, 8, 3), np.int32(r % 3))
+
+    out = str(tmp_path / "pack")
+    from_generator(images).pack(out, progress=False)
+    return out
+
+
+def _assert_to_tf_gives_the_records(pipe, tail_length):
+    from streamfit.tf.dataset import split_tensor_tail
+
+    assert len(split_tensor_tail(pipe)[1]) == tail_length
+    ds = pipe.to_tf()
+    for epoch in (0, 1):
+        got = list(ds)
+        want = list(pipe.iterate(epoch))
+        assert len(got) == len(want)
+        for g, w in zip(got, want):
+            for gl, wl in zip(tf.nest.flatten(g), tf.nest.flatten(w)):
+                assert gl.dtype.as_numpy_dtype == wl.dtype and gl.numpy().tobytes() == wl.tobytes()
+
+
+def test_to_tf_tensor_tail_runs_trailing_builtin_maps_in_tf_with_the_records_exact_bits(tail_pack):
+    from streamfit import packed
+    from streamfit.ops.builtins import cast, normalize
+    from streamfit.tf.dataset import split_tensor_tail
+
+    pipe = (packed(tail_pack).shuffle(buffer_size=12, seed=5).batch(5).map(sf_divide(255.0))
+            .map(normalize([0.485, 0.456, 0.406], [0.229, 0.224, 0.225])).map(cast("float32", on="y")).prefetch(2))
+    head, tail = split_tensor_tail(pipe)
+    assert [fn.__name__ for fn in tail] == ["divide", "normalize", "cast"]
+    assert head.summary().endswith("shuffle(buffer=12, seed=5) -> batch(5) -> prefetch(2)")
+    _assert_to_tf_gives_the_records(pipe, 3)
+
+
+def test_to_tf_tensor_tail_divisors_that_round_over_every_uint8_value(tail_pack):
+    from streamfit import packed
+
+    for value in (255.0, 7.0, [255.0, 3.0, 0.1]):
+        _assert_to_tf_gives_the_records(packed(tail_pack, order="global", seed=2).batch(4).map(sf_divide(value)), 1)
+
+
+def test_to_tf_tensor_tail_on_float32_and_float64_leaves_with_nan_inf_and_signed_zero(tail_pack):
+    from streamfit import packed
+    from streamfit.ops.builtins import normalize
+
+    for dtype in (np.float32, np.float64):
+        def values(record, dtype=dtype):
+            x, y = record
+            v = (np.sin(int(y) * 10 + np.arange(10)) * 1e3 + 1 / 3).astype(dtype)
+            v[7:] = [np.float32(np.nan), -np.inf, -0.0]
+            return v, y
+
+        pipe = packed(tail_pack).map(values).batch(4).map(normalize(0.1, 3.7)).map(sf_divide(1.3))
+        _assert_to_tf_gives_the_records(pipe, 2)
+
+
+def test_to_tf_tensor_tail_leaves_int64_and_user_maps_to_numpy(tail_pack):
+    from streamfit import packed
+    from streamfit.tf.dataset import split_tensor_tail
+
+    wide = packed(tail_pack).map(lambda r: (r[0].astype(np.int64) * 9007199254740993, r[1])).batch(4).map(sf_divide(3.0))
+    assert len(split_tensor_tail(wide)[1]) == 1  # a tail, but its leaf is int64: numpy runs it
+    assert wide.to_tf().element_spec[0].dtype == tf.float32
+    _assert_to_tf_gives_the_records(wide, 1)
+    user = packed(tail_pack).batch(4).map(sf_divide(255.0)).map(lambda r: r, name="identity")
+    assert split_tensor_tail(user)[1] == []
+    _assert_to_tf_gives_the_records(user, 0)
+
+
+def test_to_tf_tensor_tail_keeps_the_maps_errors(tail_pack):
+    from streamfit import packed
+
+    pipe = packed(tail_pack).batch(4).map(sf_divide([1.0, 2.0]))
+    with pytest.raises(StreamfitError) as want:
+        list(pipe.iterate(0))
+    with pytest.raises(StreamfitError) as got:
+        list(pipe.to_tf())
+    assert got.value.code == want.value.code == "SF_ARG" and str(got.value) == str(want.value)
+
+
 def test_initial_weights_follow_spec_5_1():
     from streamfit.tf.model import build_model
 

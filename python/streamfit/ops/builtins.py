@@ -15,7 +15,7 @@ the message) the record path gives.
 from __future__ import annotations
 
 import numbers
-from typing import Any, Callable
+from typing import Any, Callable, NamedTuple
 
 import numpy as np
 
@@ -51,27 +51,43 @@ def _fits(a: np.ndarray, v: np.ndarray, fn_name: str, lead: int) -> None:
 LeafFn = Callable[[np.ndarray, int], np.ndarray]
 
 
-def _on_part(fn_name: str, on: str, per_record: bool = False) -> Callable[[LeafFn], Callable[[Record], Record]]:
+def on_part(record: Record, on: str, fn_name: str, leaf_fn: Callable[[Any], Any]) -> Record:
+    """``record`` with ``leaf_fn`` applied to every leaf of its ``x`` (or ``y``) if it is a pair, or
+    to every leaf of a bare record; any leaf type (arrays, tensors)."""
+    if isinstance(record, tuple) and len(record) == 2:
+        x, y = record
+        return (map_structure(leaf_fn, x), y) if on == "x" else (x, map_structure(leaf_fn, y))
+    if on == "y":
+        raise_error("SF_ARG", f"map({fn_name}, on=\"y\"): records have no label y; "
+                    "drop on=\"y\" or give the source a label")
+    return map_structure(leaf_fn, record)
+
+
+class TensorForm(NamedTuple):
+    """A built-in map's form on TensorFlow tensors, for ``to_tf``'s tensor tail (SPEC §1.7):
+    ``leaf(tf, tensor)`` gives bit for bit what the numpy form gives, each step being one correctly
+    rounded float32 operation (Cast, Sub, RealDiv)."""
+
+    name: str
+    on: str
+    leaf: Callable[[Any, Any], Any]
+    per_last_axis: bool  # an operand is a list, one value per position of the last axis
+
+
+def _on_part(fn_name: str, on: str, per_record: bool = False, tensor_leaf: Callable[[Any, Any], Any] | None = None,
+             operands: tuple[np.ndarray, ...] = ()) -> Callable[[LeafFn], Callable[[Record], Record]]:
     """Apply a leaf function to every leaf of ``x`` (or ``y``) of a pair, or of a bare record.
 
     ``per_record``: the function has no block version (its records change shape one by one)
     and may run on the thread pool (``parallel``), because its work releases the GIL.
+    ``tensor_leaf``: the same leaf function on TensorFlow tensors (``TensorForm``).
     """
     if on not in ("x", "y"):
         raise_error("SF_ARG", f"map({fn_name}): on must be \"x\" or \"y\", got {on!r}")
 
-    def leaves(tree: Record, leaf_fn: LeafFn, lead: int) -> Record:
-        return map_structure(lambda a: np.asarray(leaf_fn(np.asarray(a), lead)), tree)
-
     def wrap(leaf_fn: LeafFn) -> Callable[[Record], Record]:
         def run(record: Record, lead: int) -> Record:
-            if isinstance(record, tuple) and len(record) == 2:
-                x, y = record
-                return (leaves(x, leaf_fn, lead), y) if on == "x" else (x, leaves(y, leaf_fn, lead))
-            if on == "y":
-                raise_error("SF_ARG", f"map({fn_name}, on=\"y\"): records have no label y; "
-                            "drop on=\"y\" or give the source a label")
-            return leaves(record, leaf_fn, lead)
+            return on_part(record, on, fn_name, lambda a: np.asarray(leaf_fn(np.asarray(a), lead)))
 
         def apply(record: Record) -> Record:
             return run(record, 0)
@@ -81,6 +97,9 @@ def _on_part(fn_name: str, on: str, per_record: bool = False) -> Callable[[LeafF
             apply.parallel = True  # type: ignore[attr-defined]
         else:
             apply.block = lambda block: run(block, 1)  # type: ignore[attr-defined]
+        if tensor_leaf is not None:
+            apply.tensor = TensorForm(fn_name, on, tensor_leaf,  # type: ignore[attr-defined]
+                                      any(v.ndim > 0 for v in operands))
         return apply
 
     return wrap
@@ -99,7 +118,10 @@ def divide(value: float | list[float], on: str = "x") -> Callable[[Record], Reco
         _fits(a, v, "divide", lead)
         return a.astype(np.float32) / v
 
-    return _on_part("divide", on)(leaf)
+    def tensor(tf: Any, t: Any) -> Any:
+        return tf.math.truediv(tf.cast(t, tf.float32), tf.constant(v))
+
+    return _on_part("divide", on, tensor_leaf=tensor, operands=(v,))(leaf)
 
 
 def normalize(mean: float | list[float], std: float | list[float], on: str = "x"
@@ -121,7 +143,10 @@ def normalize(mean: float | list[float], std: float | list[float], on: str = "x"
         _fits(a, s, "normalize", lead)
         return (a.astype(np.float32) - m) / s
 
-    return _on_part("normalize", on)(leaf)
+    def tensor(tf: Any, t: Any) -> Any:
+        return tf.math.truediv(tf.math.subtract(tf.cast(t, tf.float32), tf.constant(m)), tf.constant(s))
+
+    return _on_part("normalize", on, tensor_leaf=tensor, operands=(m, s))(leaf)
 
 
 def one_hot(depth: int, on: str = "x") -> Callable[[Record], Record]:
@@ -169,7 +194,10 @@ def cast(dtype: str, on: str = "x") -> Callable[[Record], Record]:
             return t.astype(np.int32)
         return a.astype(np.int32)
 
-    return _on_part("cast", on)(leaf)
+    def tensor(tf: Any, t: Any) -> Any:
+        return tf.cast(t, tf.float32)
+
+    return _on_part("cast", on, tensor_leaf=tensor if dtype == "float32" else None)(leaf)
 
 
 def decode_image(channels: int = 3, image_size: list[int] | None = None, scale: bool = False,

@@ -152,6 +152,79 @@ def _skip(groups: Any, skip: int) -> Any:
         skip = 0
 
 
+TAIL_DTYPES = frozenset({"uint8", "int32", "float32", "float64"})
+"""Leaf dtypes a tensor tail may read: TensorFlow's Cast to float32 rounds them as numpy's does."""
+
+
+def split_tensor_tail(pipeline: Any) -> tuple[Any, list[Any]]:
+    """``(head, tail)``: ``tail`` the pipeline's trailing built-in maps that have a tensor form
+    (divide, normalize, cast to float32; ``ops/builtins.py`` ``TensorForm``), in order, and ``head``
+    the pipeline before them, with the ``prefetch`` stages among them kept on top of it (SPEC §1.7).
+
+    Example::
+
+        head, tail = split_tensor_tail(packed("p").batch(32).map(divide(255.0)).prefetch(4))
+        # head: packed -> batch(32) -> prefetch(4); tail: [divide]
+    """
+    from ..core.pipeline import Pipeline
+    from ..ops.map import Map
+    from ..ops.prefetch import Prefetch
+
+    tail: list[Any] = []
+    prefetches: list[int] = []
+    stage = pipeline.stages[-1]
+    while True:
+        if isinstance(stage, Prefetch):
+            prefetches.insert(0, stage.buffer_size)
+        elif isinstance(stage, Map) and getattr(stage.fn, "tensor", None) is not None:
+            tail.insert(0, stage.fn)
+        else:
+            break
+        stage = stage.upstream
+    if not tail:
+        return pipeline, []
+    for size in prefetches:
+        stage = Prefetch(stage, size)
+    return Pipeline(stage), tail
+
+
+def _tail_applies(head: Any, first: Any, tail: list[Any]) -> bool:
+    """Whether ``tail`` may run as tensor ops after ``head``: every leaf it reads of a ``TAIL_DTYPES``
+    dtype, and its numpy form accepts ``head``'s first element (a label is there; a list of values
+    fits the last axis, and where a map has such a list, the head's shapes are fixed, so that it fits
+    every element): then no element makes the numpy form raise."""
+    from ..errors import StreamfitError
+    from ..ops.builtins import on_part
+
+    if _relax_dims(head)[2] and any(fn.tensor.per_last_axis for fn in tail):
+        return False
+    touched: list[Any] = []
+    try:
+        for fn in tail:
+            on_part(first, fn.tensor.on, fn.tensor.name, lambda a: touched.append(a) or a)
+        for fn in tail:
+            first = fn(first)
+    except StreamfitError:
+        return False  # the numpy form raises it where the record path would
+    return all(np.asarray(a).dtype.name in TAIL_DTYPES for a in touched)
+
+
+def _tail_map(tail: list[Any], tupled: bool) -> Any:
+    """The tf.data map function that runs ``tail``'s tensor forms on an element."""
+    from ..ops.builtins import on_part
+
+    tf = import_tf()
+
+    def run(*args: Any) -> Any:
+        record = args if tupled else args[0]
+        for fn in tail:
+            form = fn.tensor
+            record = on_part(record, form.on, form.name, lambda t, form=form: form.leaf(tf, t))
+        return record
+
+    return run
+
+
 def to_tf(pipeline: Any, first_epoch: int = 0, skip: int = 0, feed: Feed | None = None) -> Any:
     """``tf.data.Dataset`` over ``pipeline``; iterator k runs epoch ``first_epoch + k``, and the first
     one drops its first ``skip`` elements (a run resumed mid-epoch, SPEC §5.6); ``feed`` records each
@@ -176,6 +249,16 @@ def to_tf(pipeline: Any, first_epoch: int = 0, skip: int = 0, feed: Feed | None 
         from ..errors import raise_error
 
         raise_error("SF_EMPTY_SOURCE", f"to_tf(): {pipeline.summary()} yields no elements")
+    head, tail = split_tensor_tail(pipeline)
+    if tail:
+        peek = head.stages[-1]
+        while isinstance(peek, Prefetch):
+            peek = peek.upstream
+        head_first = next(iter(peek.iterate(0)))
+        if _tail_applies(head, head_first, tail):
+            pipeline, first = head, head_first
+        else:
+            tail = []
     signature = element_signature(pipeline, first)
     grouped = 2 * sum(np.asarray(a).nbytes for a in blk.leaves(first)) < GROUP_BYTES
     counter = itertools.count(first_epoch)
@@ -204,6 +287,8 @@ def to_tf(pipeline: Any, first_epoch: int = 0, skip: int = 0, feed: Feed | None 
         ds = tf.data.Dataset.from_generator(generator, output_signature=group_signature(signature)).unbatch()
     else:
         ds = tf.data.Dataset.from_generator(generator, output_signature=signature)
+    if tail:
+        ds = ds.map(_tail_map(tail, isinstance(first, tuple)))
     ds = ds.prefetch(2)
     n = pipeline.cardinality()
     if skip:
