@@ -56,6 +56,8 @@ CONTENDERS = [
               ["--packed"]),
     contender("img_packed_u8_py", "images", "python", "img_streamfit.py", "streamfit packed, uint8 batches",
               None, ["--packed", "--uint8"], ("alone",)),
+    contender("img_pairs_py", "images", "python", "img_fit_pairs.py",
+              "streamfit packed vs in-memory, one process, epoch pairs", None, ["--pairs", "3"], ("fit",)),
     contender("img_inmem_js", "images", "node", "img_inmem.mjs", "in-memory tensors (reference)"),
     contender("img_inmem_ds_js", "images", "node", "img_inmem.mjs", "in-memory tensors through fitDataset",
               "img_inmem_js", ["--dataset"], ("fit",)),
@@ -66,6 +68,8 @@ CONTENDERS = [
               ["--packed"]),
     contender("img_packed_u8_js", "images", "node", "img_streamfit.mjs", "streamfit packed, uint8 batches",
               None, ["--packed", "--uint8"], ("alone",)),
+    contender("img_pairs_js", "images", "node", "img_fit_pairs.mjs",
+              "streamfit packed vs in-memory, one process, epoch pairs", None, ["--pairs", "3"], ("fit",)),
     contender("csv_inmem_py", "csv", "python", "csv_inmem.py", "in-memory numpy arrays (reference)"),
     contender("csv_py_generator", "csv", "python", "csv_py_generator.py",
               "Python line generator + from_generator", "csv_inmem_py"),
@@ -108,7 +112,10 @@ def measure(c, data, mode, args):
     t0 = time.perf_counter()
     out, rss = run_child(command(c, data, mode, args))
     r = last_json(out)
-    return {"rate": r["records_per_s"], "records": r["records"], "wall": time.perf_counter() - t0, "rss": rss}
+    got = {"rate": r["records_per_s"], "records": r["records"], "wall": time.perf_counter() - t0, "rss": rss}
+    if "pair_ratios" in r:  # img_fit_pairs: packed / in-memory of each epoch pair, in one process
+        got["pair_ratios"] = r["pair_ratios"]
+    return got
 
 
 def make_pack(data):
@@ -155,7 +162,12 @@ def summarise(runs_by_case, chosen, modes):
                    "wall_s": statistics.median(r["wall"] for r in runs),
                    "peak_rss_mb": max(r["rss"] for r in runs), "reference": c["ref"]}
             ref = runs_by_case.get((c["ref"], mode)) if c["ref"] else None
-            if ref:
+            pooled = [p for r in runs for p in r.get("pair_ratios", [])]
+            if pooled:  # the epoch pairs of every round: the ratio is their median
+                row["vs_in_memory"] = statistics.median(pooled)
+                row["ratio_range"] = [min(pooled), max(pooled)]
+                row["pairs"] = len(pooled)
+            elif ref:
                 pairs = [a["rate"] / b["rate"] for a, b in zip(runs, ref)]
                 row["vs_in_memory"] = statistics.median(pairs)
                 row["ratio_range"] = [min(pairs), max(pairs)]

@@ -5,6 +5,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadTf } from '../../js/src/tfjs/load.mjs';
+import { pipelineFromSpec } from '../../js/index.mjs';
 
 export const CLASSES = ['circle', 'square', 'triangle'];
 const MAX_EPOCHS = 30; // alone: epochs read in all, the untimed first one included (as common.py)
@@ -234,8 +235,51 @@ export async function runFit(tf, train, { epochs }) {
   return { records, seconds, records_per_s: records / seconds, epochs: epochs - 1, first_epoch_s: times[0] };
 }
 
-/** The contract's last stdout line. */
+/** The contract's last stdout line (a contender may add fields of its own after the five). */
 export function emit(result) {
-  const { records, seconds, records_per_s, epochs, first_epoch_s } = result;
-  process.stdout.write(`${JSON.stringify({ records, seconds, records_per_s, epochs, first_epoch_s })}\n`);
+  const { records, seconds, records_per_s, epochs, first_epoch_s, ...extra } = result;
+  process.stdout.write(`${JSON.stringify({ records, seconds, records_per_s, epochs, first_epoch_s, ...extra })}\n`);
+}
+
+/**
+ * The in-memory reference's data: every file of DATA_DIR/flat decoded once into one float32
+ * [N, S, S, 3] tensor (/255) and N float32 labels (tfjs's sparseCategoricalCrossentropy takes
+ * float32 labels only).
+ */
+export function imageTensors(tf, dataDir, size) {
+  const flat = join(dataDir, 'flat');
+  const files = listImages(flat).sort();
+  const resize = needsResize(tf, flat, size);
+  const per = size * size * 3;
+  const pixels = new Float32Array(files.length * per);
+  files.forEach((name, i) => {
+    const img = tf.tidy(() => {
+      let t = tf.node.decodeImage(readFileSync(join(flat, name)), 3);
+      if (resize) t = tf.image.resizeBilinear(t, [size, size]);
+      return t.toFloat().div(255);
+    });
+    pixels.set(img.dataSync(), i * per);
+    img.dispose();
+  });
+  return { x: tf.tensor4d(pixels, [files.length, size, size, 3]), y: tf.tensor1d(files.map(labelOf), 'float32'), n: files.length };
+}
+
+/**
+ * streamfit's packed image pipeline as the suite reads it: DATA_DIR/pack (uint8 pixels of flat/)
+ * through a spec, packed(order global, seed 1) -> batch(32) -> [map(divide 255)] -> map(cast float32,
+ * on y) -> prefetch(4). `uint8`: without the divide.
+ */
+export function packedImagePipeline(dataDir, size, { uint8 = false } = {}) {
+  const dir = join(dataDir, 'pack');
+  const shape = JSON.parse(readFileSync(join(dir, 'index.json'), 'utf8')).fields[0].shape;
+  if (shape[0] !== size || shape[1] !== size) throw new RangeError(`${dir} holds ${shape.join('x')} images, not ${size}x${size}; pack flat/ again`);
+  return pipelineFromSpec({
+    source: { type: 'packed', path: dir, order: 'global', seed: 1 },
+    ops: [
+      { op: 'batch', batch_size: 32 },
+      ...(uint8 ? [] : [{ op: 'map', fn: 'divide', value: 255 }]),
+      { op: 'map', fn: 'cast', dtype: 'float32', on: 'y' },
+      { op: 'prefetch', buffer_size: 4 },
+    ],
+  });
 }

@@ -58,6 +58,17 @@ def image_files(data_dir):
     return sorted(os.path.join(flat, n) for n in os.listdir(flat) if n.endswith(".jpg"))
 
 
+def image_arrays(data_dir):
+    """flat/ decoded once (PIL) into one float32 [N, S, S, 3] array / 255 and int32 labels (the in-memory
+    reference's data)."""
+    from PIL import Image
+
+    files = image_files(data_dir)
+    x = np.stack([np.asarray(Image.open(p).convert("RGB"), np.float32) / 255.0 for p in files])
+    y = np.array([CLASSES.index(os.path.basename(p).split("_")[0]) for p in files], np.int32)
+    return x, y
+
+
 def csv_rows(path):
     """Data rows of a CSV with a header line (newlines counted in 1 MiB blocks)."""
     lines = 0

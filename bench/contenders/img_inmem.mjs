@@ -4,33 +4,16 @@
 // fit does for its input: a new index permutation each epoch, tf.gather of each batch's rows.
 // --dataset: fit feeds those same batches through model.fitDataset (tf.data.generator) instead of
 // model.fit: what tfjs's dataset training loop costs by itself, on data already in memory.
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { parseContenderArgs, getTf, listImages, labelOf, needsResize, imageModel, runAlone, runFit, emit } from './common.mjs';
+import { parseContenderArgs, getTf, imageTensors, imageModel, runAlone, runFit, emit } from './common.mjs';
 
 const args = parseContenderArgs(['dataset']);
 const tf = await getTf();
-const flat = path.join(args.dataDir, 'flat');
-const files = listImages(flat).sort();
-const resize = needsResize(tf, flat, args.size);
-const per = args.size * args.size * 3;
-const pixels = new Float32Array(files.length * per);
-files.forEach((name, i) => {
-  const img = tf.tidy(() => {
-    let t = tf.node.decodeImage(readFileSync(path.join(flat, name)), 3);
-    if (resize) t = tf.image.resizeBilinear(t, [args.size, args.size]);
-    return t.toFloat().div(255);
-  });
-  pixels.set(img.dataSync(), i * per);
-  img.dispose();
-});
-const x = tf.tensor4d(pixels, [files.length, args.size, args.size, 3]);
-const y = tf.tensor1d(files.map(labelOf), 'float32');
+const { x, y, n } = imageTensors(tf, args.dataDir, args.size);
 const BATCH = 32;
 
 // One epoch of batches as model.fit makes them (tfjs-layers' fitLoop: shuffled indices, gather).
 async function* shuffledBatches() {
-  const order = tf.util.createShuffledIndices(files.length);
+  const order = tf.util.createShuffledIndices(n);
   for (let start = 0; start < order.length; start += BATCH) {
     const ids = tf.tensor1d(Int32Array.from(order.subarray(start, start + BATCH)), 'int32');
     const batch = { xs: tf.gather(x, ids), ys: tf.gather(y, ids) };

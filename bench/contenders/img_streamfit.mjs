@@ -6,10 +6,9 @@
 // batches (typed arrays, no tensors): the "packed -> batches alone" figure of the pack issue.
 // fit: model.fitDataset. alone: toTfData's dataset read to the end, each batch's tensors disposed,
 // so alone counts what fit gets: the pipeline's batches and the tensors made from them.
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { imageFolder, pipelineFromSpec, NdArray } from '../../js/index.mjs';
-import { parseContenderArgs, getTf, needsResize, imageModel, datasetEpoch, runAlone, runFit, emit } from './common.mjs';
+import { imageFolder, NdArray } from '../../js/index.mjs';
+import { parseContenderArgs, getTf, needsResize, imageModel, datasetEpoch, runAlone, runFit, emit, packedImagePipeline } from './common.mjs';
 
 const args = parseContenderArgs(['packed', 'uint8']);
 if (args.uint8 && !args.packed) throw new RangeError('--uint8 reads the pack: give --packed too');
@@ -21,18 +20,7 @@ const floatLabels = ([x, y]) => [x, new NdArray('float32', y.shape, Float32Array
 
 let pipeline;
 if (args.packed) {
-  const dir = path.join(args.dataDir, 'pack');
-  const shape = JSON.parse(readFileSync(path.join(dir, 'index.json'), 'utf8')).fields[0].shape;
-  if (shape[0] !== args.size || shape[1] !== args.size) throw new RangeError(`${dir} holds ${shape.join('x')} images, not ${args.size}x${args.size}; pack flat/ again`);
-  pipeline = pipelineFromSpec({
-    source: { type: 'packed', path: dir, order: 'global', seed: 1 },
-    ops: [
-      { op: 'batch', batch_size: 32 },
-      ...(args.uint8 ? [] : [{ op: 'map', fn: 'divide', value: 255 }]),
-      { op: 'map', fn: 'cast', dtype: 'float32', on: 'y' },
-      { op: 'prefetch', buffer_size: 4 },
-    ],
-  });
+  pipeline = packedImagePipeline(args.dataDir, args.size, { uint8: args.uint8 });
 } else {
   const flat = path.join(args.dataDir, 'flat');
   // imageSize only where the files are not already that size: imageSize always resizes

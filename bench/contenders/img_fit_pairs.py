@@ -1,0 +1,53 @@
+"""Packed fit against in-memory fit in one process, epoch against epoch (the pack issue's ratio).
+
+Two copies of the reference image model (same seeded weights): one trains on the in-memory arrays
+(`model.fit(x, y, batch_size=32, shuffle=True)`, as img_inmem.py), the other on the pack (as
+`img_streamfit.py --packed`: global order, batch 32, divide by 255, prefetch 4, `.to_tf()`). After
+one untimed epoch each (tracing), they train one epoch at a time in turns, --pairs times, the order
+alternating (in-memory first, then packed first, ...) so that a slow spell of this shared machine
+falls on both; each epoch is timed by Keras's epoch callbacks. Fit mode only.
+
+Output: the usual JSON line with the packed model's samples/s, plus `pair_ratios` (packed / in-memory
+samples/s of each pair), `packed_rates` and `inmem_rates`."""
+import statistics
+
+from common import EpochTimer, IMAGE_BATCH, emit, image_arrays, image_model, parse_args
+from img_streamfit import pipeline
+
+
+def main():
+    def options(ap):
+        ap.add_argument("--pairs", type=int, default=4, help="timed epoch pairs")
+
+    args = parse_args(__doc__, options)
+    if args.mode != "fit":
+        raise SystemExit("img_fit_pairs.py measures fit only")
+    args.packed, args.uint8 = True, False
+    x, y = image_arrays(args.data_dir)
+    dataset = pipeline(args).to_tf()
+    models = {"inmem": image_model(args.size, args.steps_per_execution),
+              "packed": image_model(args.size, args.steps_per_execution)}
+
+    def epoch(which):
+        timer = EpochTimer()
+        if which == "inmem":
+            models[which].fit(x, y, batch_size=IMAGE_BATCH, epochs=1, shuffle=True, callbacks=[timer], verbose=0)
+        else:
+            models[which].fit(dataset, epochs=1, callbacks=[timer], verbose=0)
+        return len(x) / timer.seconds[0]
+
+    epoch("inmem"), epoch("packed")  # tracing, not timed
+    rates = {"inmem": [], "packed": []}
+    for k in range(args.pairs):
+        for which in (("inmem", "packed") if k % 2 == 0 else ("packed", "inmem")):
+            rates[which].append(epoch(which))
+    ratios = [p / m for p, m in zip(rates["packed"], rates["inmem"])]
+    seconds = sum(len(x) / r for r in rates["packed"])
+    emit({"records": len(x) * args.pairs, "seconds": seconds, "records_per_s": len(x) * args.pairs / seconds,
+          "epochs": args.pairs, "first_epoch_s": None, "pair_ratios": ratios,
+          "packed_rates": rates["packed"], "inmem_rates": rates["inmem"],
+          "ratio_median": statistics.median(ratios)})
+
+
+if __name__ == "__main__":
+    main()
