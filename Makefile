@@ -4,6 +4,7 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 VPY := $(VENV)/bin/python
+NATIVE := python/streamfit/_native/libstreamfit_native.so
 # The CPU build of TensorFlow; set TF_PACKAGE=tensorflow==2.21.0 for the GPU-capable wheel.
 TF_PACKAGE ?= tensorflow-cpu==2.21.0
 # Node >= 18 from PATH wins; without one, scripts/ensure_node.sh puts the
@@ -15,11 +16,16 @@ export TF_CPP_MIN_LOG_LEVEL ?= 2
 
 install: install-python install-node
 
-install-python: $(VENV)/.stamp-python
+install-python: $(VENV)/.stamp-python $(NATIVE)
 $(VENV)/.stamp-python: pyproject.toml
 	@[ -x $(VPY) ] || $(PYTHON) -m venv $(VENV)
 	$(VPY) -m pip install -q --disable-pip-version-check '$(TF_PACKAGE)' -e '.[dev]'
 	@touch $@
+
+# Python's optional native kernel (CSV numbers; streamfit parses with numpy alone without it):
+# the C compiler the tfjs-node binding needs anyway. No -ffast-math: its division must be IEEE's.
+$(NATIVE): python/streamfit/_native/csv_decimal.c
+	$(CC) -O2 -shared -fPIC -o $@ $<
 
 install-node: node_modules/.stamp-node
 node_modules/.stamp-node: package-lock.json $(VENV)/.stamp-python scripts/build_tfjs_binding.sh
