@@ -267,3 +267,29 @@ def test_blocks_reuse_memory_only_after_every_batch_of_them_is_dropped():
     del kept
     again = {b[0].base.ctypes.data for b in pipe.iterate(3) if b[0].base is not None}
     assert again and again <= seen
+
+
+def test_a_small_pack_is_read_from_its_mapping_a_big_one_with_preadv_same_batches(tmp_path, monkeypatch):
+    from streamfit import from_generator
+    from streamfit.pack import shard_reader
+
+    def images():  # 3,072-byte records: big enough for preadv (RUN_COPY_BYTES)
+        for r in range(40):
+            yield ((np.arange(32 * 32 * 3) * (r + 1) % 251).astype(np.uint8).reshape(32, 32, 3), np.int32(r))
+
+    out = str(tmp_path / "pack")
+    from_generator(images).pack(out, shard_bytes=40_000, progress=False)
+    calls = []
+    real = shard_reader.Shard.pread
+    monkeypatch.setattr(shard_reader.Shard, "pread", lambda self, *a: calls.append(1) or real(self, *a))
+    for order in ("sequential", "global", "shards"):
+        seed = None if order == "sequential" else 4
+        pipe = packed(out, order=order, seed=seed).batch(6)
+        assert pipe.stages[0].shards.small  # 40 records: far below RELEASE_BYTES
+        mapped = [[digest(b) for b in pipe.iterate(e)] for e in (0, 1)]
+        assert not calls
+        big = packed(out, order=order, seed=seed).batch(6)
+        big.stages[0].shards.small = False  # as a pack over RELEASE_BYTES reads
+        assert [[digest(b) for b in big.iterate(e)] for e in (0, 1)] == mapped
+        assert calls
+        calls.clear()

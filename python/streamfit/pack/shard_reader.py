@@ -116,6 +116,10 @@ class ShardSet:
         self._shard_locks = [threading.Lock() for _ in index.shards]
         self._since_release = 0
         self.pool = BufferPool()  # gathered blocks reuse arrays nobody holds any more (no fresh page faults)
+        # A pack no bigger than RELEASE_BYTES is read from its mapping and never released: the mapped
+        # pages then hold at most the whole pack, no more than the release lets a bigger pack hold,
+        # and a record costs a copy instead of a system call (a 320-image pack's epoch: 5.0 -> 4.4 ms).
+        self.small = sum(entry.bytes for entry in index.shards) <= RELEASE_BYTES
         self.hint: Callable[[int], None] | None = None
         """Called with each shard as it is opened (the read-ahead follows the reader)."""
 
@@ -277,13 +281,15 @@ class ShardSet:
                 pass
         shards = {s: self.shard(s) for s in touched}
         leaves = {f.name: _gather(self.pool.take((len(sid), *f.shape), f.dtype), [f.name, f.record_bytes], shards,
-                                  sid, loc)
+                                  sid, loc, self.small)
                   for f in self.index.fields}
         self._count_read(sum(a.nbytes for a in leaves.values()))
         yield rebuild(self.index.structure, leaves)
 
     def _count_read(self, nbytes: int) -> None:
         """Release the mapped pages every ``RELEASE_BYTES`` read (peak RSS flat in pack size)."""
+        if self.small:
+            return
         with self._lock:
             self._since_release += nbytes
             if self._since_release < RELEASE_BYTES:
@@ -301,16 +307,18 @@ def _unique_in_order(sid: np.ndarray) -> list[int]:
 
 
 def _gather(out: np.ndarray, name_size: list[Any], shards: dict[int, Shard], sid: np.ndarray,
-            loc: np.ndarray) -> np.ndarray:
-    """``out[j] = shards[sid[j]].fixed[name][loc[j]]``; returns ``out``."""
+            loc: np.ndarray, mapped: bool = False) -> np.ndarray:
+    """``out[j] = shards[sid[j]].fixed[name][loc[j]]``; returns ``out``. ``mapped``: big records
+    too are copied from the mapping (a small pack), not read with ``preadv``."""
     name, record_bytes = name_size
     m = len(sid)
     # runs: stretches of consecutive records of one shard (a whole chunk when reading in order)
     cut = np.flatnonzero((sid[1:] != sid[:-1]) | (loc[1:] != loc[:-1] + 1)) + 1
-    if len(cut) + 1 <= max(1, m // 8) or record_bytes >= RUN_COPY_BYTES:
+    pread = record_bytes >= RUN_COPY_BYTES and not mapped and hasattr(os, "preadv")
+    if len(cut) + 1 <= max(1, m // 8) or pread:
         bounds = np.concatenate([[0], cut, [m]]).tolist()
         sids, locs = sid.tolist(), loc.tolist()
-        if record_bytes >= RUN_COPY_BYTES and hasattr(os, "preadv"):
+        if pread:
             for a, b in zip(bounds[:-1], bounds[1:]):
                 shards[sids[a]].pread(name, record_bytes, locs[a], out[a:b])
             return out
