@@ -146,3 +146,33 @@ test('errors inside a block come after the records before them', async () => {
     cleanup();
   }
 });
+
+test('csv blocks are fresh copies of at most 16 KiB of rows, so they can be held while later regions are parsed', async () => {
+  // Why: the parser reuses its columns from region to region, and a block lives only as long as its
+  // consumer holds it (big blocks held across scavenges reach V8's old space: memory grows with the file).
+  const { dir, cleanup } = tempDir();
+  try {
+    const rows = 10000;
+    let text = 'x,y\n';
+    for (let r = 0; r < rows; r++) text += `${r},${r % 7}\n`;
+    const path = writeFile(dir, 'xy.csv', text);
+    const source = csv(path, { features: ['x'], label: 'y', labelDtype: 'int32', blockSize: 4096 }).stage;
+    const held = [];
+    for await (const block of source.iterateBlocks(0)) held.push(block); // every block kept to the end
+    assert.ok(held.length >= 5, `${held.length} blocks`);
+    let r = 0;
+    for (const [x, y] of held) {
+      const n = x.shape[0];
+      assert.ok(n <= 2048, `a block of ${n} rows (16 KiB / 8 bytes a row: 2048)`);
+      assert.equal(x.data.buffer.byteLength, 4 * n, 'x is its own buffer, not a view of the parser\'s columns');
+      assert.equal(y.data.buffer.byteLength, 4 * n);
+      for (let k = 0; k < n; k++, r++) {
+        assert.equal(x.data[k], r);
+        assert.equal(y.data[k], r % 7);
+      }
+    }
+    assert.equal(r, rows);
+  } finally {
+    cleanup();
+  }
+});

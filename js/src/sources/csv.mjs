@@ -162,7 +162,7 @@ export class CsvSource extends BlockSource {
       lineNo = out.lineNo;
       rows += out.rows;
       // Rows before a bad line come out first, as the per-record reader gave them.
-      if (out.block !== null) yield out.block;
+      yield* out.blocks;
       if (out.error !== null) throw out.error;
     }
     if (rows === 0 && read.total === 0) throw rangeError('SF_EMPTY_SOURCE', `csv ${this.path} has no data rows; add rows${this.header ? ' below the header' : ''}`);

@@ -71,11 +71,14 @@ function fastDelimiter(delim) {
   return !/[0-9A-Za-z+\-. \t]/.test(ch);
 }
 
+// Bytes of one block of rows (all columns): see BlockParser.chunks.
+const CHUNK_BYTES = 16 << 10;
+
 /**
  * Parses regions of one CSV file into blocks for a CsvSource.
  * @example
  * const p = new BlockParser(source, null);
- * const { rows, block, error, lineNo } = p.parse(buf, start, end, 0, false);
+ * const { rows, blocks, error, lineNo } = p.parse(buf, start, end, 0, false);
  */
 export class BlockParser {
   /**
@@ -99,21 +102,28 @@ export class BlockParser {
     this.xInt = source.dtype === 'int32';
     this.yInt = source.labelDtype === 'int32';
     this.avgLine = 16; // bytes per line, to size the columns of the next region
+    // Columns are parsed into these scratch arrays, kept from region to region,
+    // and leave as copies of at most chunkRows rows (see chunks()).
+    this.xs = new this.XArray(0);
+    this.ys = new this.YArray(0);
+    const rowBytes = 4 * Math.max(1, this.feats.length + (this.labels === null ? 0 : this.labels.length));
+    this.chunkRows = 2 ** Math.max(6, Math.min(14, Math.floor(Math.log2(CHUNK_BYTES / rowBytes))));
   }
 
   /**
    * Parses bytes [start, end) (complete lines; `last`: the final line without \n).
    * Line numbers continue from `lineNo`. Returns the rows parsed before any
-   * error, as a block (null when none), and the error to raise after them
+   * error, as an iterator of blocks (none when no rows), and the error to raise after them
    * (never a bad line's when skipping: those are counted and left out).
-   * @returns {{rows: number, block: unknown, error: Error|null, lineNo: number}}
+   * @returns {{rows: number, blocks: Iterable<unknown>, error: Error|null, lineNo: number}}
    */
   parse(buf, start, end, lineNo, last) {
     const nf = this.feats.length;
     const nl = this.labels === null ? 0 : this.labels.length;
-    let cap = Math.ceil((end - start) / this.avgLine) + 16;
-    let xs = new this.XArray(cap * nf);
-    let ys = new this.YArray(cap * nl);
+    let cap = Math.max(Math.ceil((end - start) / this.avgLine) + 16, Math.floor(this.xs.length / Math.max(nf, 1)));
+    if (this.xs.length < cap * nf) this.xs = new this.XArray(cap * nf);
+    if (this.ys.length < cap * nl) this.ys = new this.YArray(cap * nl);
+    let { xs, ys } = this;
     let rows = 0;
     let error = null;
     const firstLine = lineNo;
@@ -128,8 +138,8 @@ export class BlockParser {
       }
       if (rows === cap) {
         cap *= 2;
-        xs = grow(xs, cap * nf);
-        ys = grow(ys, cap * nl);
+        xs = this.xs = grow(xs, cap * nf);
+        ys = this.ys = grow(ys, cap * nl);
       }
       // Fast line: every field in place, numbers by fastDecimal.
       let lineEnd = last ? -1 : this.scanLine(buf, p, end);
@@ -157,7 +167,7 @@ export class BlockParser {
       p = last ? end : nlPos + 1;
     }
     if (lineNo > firstLine) this.avgLine = Math.max(2, (p - start) / (lineNo - firstLine));
-    return { rows, block: rows > 0 ? this.makeBlock(xs, ys, rows, nf, nl) : null, error, lineNo };
+    return { rows, blocks: this.chunks(rows, nf, nl), error, lineNo };
   }
 
   /**
@@ -221,12 +231,29 @@ export class BlockParser {
   }
 
   /** The block of `rows` records: x [rows, nf] (and y [rows] or [rows, nl]). */
-  makeBlock(xs, ys, rows, nf, nl) {
+  /**
+   * Rows [0, rows) of the scratch columns as blocks of fresh copies, chunkRows
+   * rows each (the last one shorter), each copied only when it is asked for:
+   * the scratch must stay as it is until the last one is out (the next parse
+   * comes after). Why copies: a block that lives across two scavenges is
+   * promoted to V8's old space, and its ArrayBuffer then waits for a full GC,
+   * which V8 starts only ~64 MB of external memory later; small blocks made
+   * as they are needed die young and are freed by the next scavenge, so peak
+   * RSS stays flat in the file's size (issue 6's memory proof). The copy
+   * costs ~1% of the parse.
+   */
+  *chunks(rows, nf, nl) {
     const src = this.source;
-    const x = new NdArray(src.dtype, [rows, nf], xs.length === rows * nf ? xs : xs.subarray(0, rows * nf));
-    if (this.labels === null) return x;
-    const yShape = src.labelIsList ? [rows, nl] : [rows];
-    return [x, new NdArray(src.labelDtype, yShape, ys.length === rows * nl ? ys : ys.subarray(0, rows * nl))];
+    for (let lo = 0; lo < rows; lo += this.chunkRows) {
+      const hi = Math.min(rows, lo + this.chunkRows);
+      const x = new NdArray(src.dtype, [hi - lo, nf], this.xs.slice(lo * nf, hi * nf));
+      if (this.labels === null) {
+        yield x;
+        continue;
+      }
+      const yShape = src.labelIsList ? [hi - lo, nl] : [hi - lo];
+      yield [x, new NdArray(src.labelDtype, yShape, this.ys.slice(lo * nl, hi * nl))];
+    }
   }
 }
 
