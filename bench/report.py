@@ -168,7 +168,8 @@ def write_report(rows, memory, args, started, cmd):
              f"({args.epochs} epochs, the first not timed); vs in-memory = median over rounds of the ratio "
              "to that round's in-memory run; peak RSS is the process's own (wait4), largest of the rounds. "
              "The 'epoch pairs' rows train two copies of the CNN in one process, one from the pack and one "
-             "from the in-memory arrays, an epoch each in turns (order alternating), and give the median "
+             "from the in-memory arrays, an epoch each in turns (order alternating; an epoch is the images "
+             "5 times over, 50 steps), and give the median "
              "of every round's pairs' ratios (packed / in-memory): a slow spell of this shared machine, "
              "which moves separate processes by ±20%, then falls on both sides of a pair. "
              "Figures: `bench/results/suite.json`, `memory.json`.", "",

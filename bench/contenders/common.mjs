@@ -269,13 +269,14 @@ export function imageTensors(tf, dataDir, size) {
  * through a spec, packed(order global, seed 1) -> batch(32) -> [map(divide 255)] -> map(cast float32,
  * on y) -> prefetch(4). `uint8`: without the divide.
  */
-export function packedImagePipeline(dataDir, size, { uint8 = false } = {}) {
+export function packedImagePipeline(dataDir, size, { uint8 = false, repeat = 1 } = {}) {
   const dir = join(dataDir, 'pack');
   const shape = JSON.parse(readFileSync(join(dir, 'index.json'), 'utf8')).fields[0].shape;
   if (shape[0] !== size || shape[1] !== size) throw new RangeError(`${dir} holds ${shape.join('x')} images, not ${size}x${size}; pack flat/ again`);
   return pipelineFromSpec({
     source: { type: 'packed', path: dir, order: 'global', seed: 1 },
     ops: [
+      ...(repeat > 1 ? [{ op: 'repeat', count: repeat }] : []),
       { op: 'batch', batch_size: 32 },
       ...(uint8 ? [] : [{ op: 'map', fn: 'divide', value: 255 }]),
       { op: 'map', fn: 'cast', dtype: 'float32', on: 'y' },
