@@ -13,13 +13,12 @@ falls on both; each epoch is timed by Keras's epoch callbacks. Fit mode only.
 
 Output: the usual JSON line with the packed model's samples/s, plus `pair_ratios` (packed / in-memory
 samples/s of each pair), `packed_rates` and `inmem_rates`."""
-import os
 import statistics
 
 import numpy as np
-import streamfit as sf
 
 from common import EpochTimer, IMAGE_BATCH, emit, image_arrays, image_model, parse_args
+from img_streamfit import pipeline
 
 
 def main():
@@ -34,11 +33,8 @@ def main():
         raise SystemExit(f"--repeat must be at least 1, got {args.repeat}")
     x, y = image_arrays(args.data_dir)
     x, y = np.concatenate([x] * args.repeat), np.concatenate([y] * args.repeat)
-    dataset = sf.pipeline_from_spec({
-        "source": {"type": "packed", "path": os.path.join(args.data_dir, "pack"), "order": "global", "seed": 1},
-        "ops": ([{"op": "repeat", "count": args.repeat}] if args.repeat > 1 else [])
-        + [{"op": "batch", "batch_size": IMAGE_BATCH}, {"op": "map", "fn": "divide", "value": 255},
-           {"op": "prefetch", "buffer_size": 4}]}).to_tf()
+    args.packed, args.uint8 = True, False
+    dataset = pipeline(args, args.repeat).to_tf()
     models = {"inmem": image_model(args.size, args.steps_per_execution),
               "packed": image_model(args.size, args.steps_per_execution)}
 

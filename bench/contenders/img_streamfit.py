@@ -10,13 +10,16 @@ import streamfit as sf
 from common import IMAGE_BATCH, emit, parse_args, run_alone, run_dataset
 
 
-def pipeline(args):
+def pipeline(args, repeat=1):
+    """The contender's pipeline; with --packed, ``repeat`` > 1 passes over the pack in one epoch (the
+    epoch pairs, img_fit_pairs.py)."""
     if not args.packed:
         return (sf.image_folder(os.path.join(args.data_dir, "flat"), scale=True)
                 .shuffle(seed=1).batch(IMAGE_BATCH).prefetch(4))
     return sf.pipeline_from_spec({
         "source": {"type": "packed", "path": os.path.join(args.data_dir, "pack"), "order": "global", "seed": 1},
-        "ops": [{"op": "batch", "batch_size": IMAGE_BATCH}]
+        "ops": ([{"op": "repeat", "count": repeat}] if repeat > 1 else [])
+        + [{"op": "batch", "batch_size": IMAGE_BATCH}]
         + ([] if args.uint8 else [{"op": "map", "fn": "divide", "value": 255}])
         + [{"op": "prefetch", "buffer_size": 4}]})
 
