@@ -219,8 +219,8 @@ def main(argv=None):
     data = {"main": generate(args.data, images=args.images, size=args.size, rows=args.rows)}
     if any(c["data"] == "big" for c in chosen):
         data["big"] = generate(args.data + "_big", rows=args.big_rows)
-    if any("--packed" in c["args"] for c in chosen):
-        make_pack(data["main"])
+    if any("--packed" in c["args"] or c["script"].startswith("img_fit_pairs") for c in chosen):
+        make_pack(data["main"])  # the epoch pairs read the pack too
     if any(c["kind"] == "engines" for c in chosen):
         make_engine_spec(data["main"], args.size)
     started = datetime.datetime.now(datetime.timezone.utc)

@@ -130,6 +130,85 @@ def test_to_tf_hands_big_elements_over_one_by_one_and_never_reuses_memory_a_tens
     assert [int(y[0]) for _, y in kept] != [int(y[0]) for _, y in list(ds)]  # a new epoch, a new order
 
 
+def test_to_tf_iterators_read_at_once_each_run_their_own_epoch(tmp_path):
+    # SPEC §1.7: the k-th iterator to be read runs epoch k, whichever was created first
+    path = tmp_path / "xy.csv"
+    path.write_text("x,y\n" + "".join(f"{i},{i * 2}\n" for i in range(30)))
+    pipe = csv(str(path), label="y").shuffle(buffer_size=30, seed=4).batch(4)
+    ds = pipe.to_tf()
+    early, late = iter(ds), iter(ds)
+    got = {"late": [next(late)[1].numpy().tolist()], "early": []}
+    for _ in range(7):
+        got["early"].append(next(early)[1].numpy().tolist())
+        if len(got["late"]) < 8:
+            got["late"].append(next(late)[1].numpy().tolist())
+    assert got["late"] == [b[1].tolist() for b in pipe.iterate(0)]
+    assert got["early"] == [b[1].tolist() for b in pipe.iterate(1)][:7]
+
+
+def test_to_tf_closes_the_pipeline_of_an_iterator_dropped_mid_epoch():
+    import gc
+    import time
+
+    from streamfit import from_generator
+
+    closed = []
+
+    def records():
+        try:
+            for i in range(100_000):  # more than a block: the source is still open after one batch
+                yield (np.float32(i), np.int32(i))
+        finally:
+            closed.append(True)
+
+    ds = from_generator(records).batch(5).to_tf()
+    closed.clear()  # to_tf read the first element to learn the signature
+    it = iter(ds)
+    assert next(it)[1].numpy().tolist() == [0, 1, 2, 3, 4]
+    assert not closed
+    del it
+    gc.collect()
+    deadline = time.monotonic() + 10
+    while not closed and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert closed == [True]
+
+
+def test_bridge_refuses_an_element_that_does_not_match_its_signature():
+    from streamfit.tf.dataset import _bridge
+
+    ds = _bridge(lambda: iter([np.zeros(3, np.float32), np.zeros(3, np.float64)]), tf.TensorSpec([3], tf.float32))
+    it = iter(ds)
+    assert next(it).numpy().tolist() == [0, 0, 0]
+    with pytest.raises(Exception, match=r"float64 \[3\] where the dataset's signature says float32"):
+        next(it)
+    ds = _bridge(lambda: iter([np.zeros(4, np.float32)]), tf.TensorSpec([3], tf.float32))
+    with pytest.raises(Exception, match=r"float32 \[4\] where the dataset's signature says float32 \(3,\)"):
+        list(ds)
+
+
+def test_to_tf_tail_reuses_its_buffers_from_epoch_to_epoch(monkeypatch):
+    # a new epoch must not mean new float32 batches to fault in (each iterator once had its own)
+    import streamfit.core.buffer_pool as buffer_pool
+    from streamfit import from_generator
+
+    def images():
+        for i in range(48):
+            yield (np.full((256, 256, 3), i, np.uint8), np.int32(i))
+
+    ds = from_generator(images).shuffle(buffer_size=24, seed=3).batch(4).map(sf_divide(255.0)).to_tf()
+    made = []
+    real = buffer_pool.aligned_empty
+    monkeypatch.setattr(buffer_pool, "aligned_empty", lambda *a: made.append(a[0]) or real(*a))
+    for x, _ in ds:
+        assert x.dtype == tf.float32
+    first = len(made)
+    assert first >= 1 and all(shape == (4, 256, 256, 3) for shape in made)
+    for _ in range(5):
+        assert sum(1 for _ in ds) == 12
+    assert len(made) - first < 5  # 12 batches an epoch; an iterator of its own would make >= 3 each
+
+
 @pytest.fixture()
 def tail_pack(tmp_path):
     """12 records: x uint8 [4, 8, 3] (every value 0..255 appears), y int32; packed, so shapes are fixed."""
@@ -145,9 +224,9 @@ def tail_pack(tmp_path):
 
 
 def _assert_to_tf_gives_the_records(pipe, tail_length):
-    from streamfit.tf.dataset import split_tensor_tail
+    from streamfit.tf.dataset import split_tail
 
-    assert len(split_tensor_tail(pipe)[1]) == tail_length
+    assert len(split_tail(pipe)[1]) == tail_length
     ds = pipe.to_tf()
     for epoch in (0, 1):
         got = list(ds)
@@ -158,27 +237,27 @@ def _assert_to_tf_gives_the_records(pipe, tail_length):
                 assert gl.dtype.as_numpy_dtype == wl.dtype and gl.numpy().tobytes() == wl.tobytes()
 
 
-def test_to_tf_tensor_tail_runs_trailing_builtin_maps_in_tf_with_the_records_exact_bits(tail_pack):
+def test_to_tf_tail_runs_trailing_builtin_maps_at_the_bridge_with_the_records_exact_bits(tail_pack):
     from streamfit import packed
     from streamfit.ops.builtins import cast, normalize
-    from streamfit.tf.dataset import split_tensor_tail
+    from streamfit.tf.dataset import split_tail
 
     pipe = (packed(tail_pack).shuffle(buffer_size=12, seed=5).batch(5).map(sf_divide(255.0))
             .map(normalize([0.485, 0.456, 0.406], [0.229, 0.224, 0.225])).map(cast("float32", on="y")).prefetch(2))
-    head, tail = split_tensor_tail(pipe)
+    head, tail = split_tail(pipe)
     assert [fn.__name__ for fn in tail] == ["divide", "normalize", "cast"]
     assert head.summary().endswith("shuffle(buffer=12, seed=5) -> batch(5) -> prefetch(2)")
     _assert_to_tf_gives_the_records(pipe, 3)
 
 
-def test_to_tf_tensor_tail_divisors_that_round_over_every_uint8_value(tail_pack):
+def test_to_tf_tail_divisors_that_round_over_every_uint8_value(tail_pack):
     from streamfit import packed
 
     for value in (255.0, 7.0, [255.0, 3.0, 0.1]):
         _assert_to_tf_gives_the_records(packed(tail_pack, order="global", seed=2).batch(4).map(sf_divide(value)), 1)
 
 
-def test_to_tf_tensor_tail_on_float32_and_float64_leaves_with_nan_inf_and_signed_zero(tail_pack):
+def test_to_tf_tail_on_float32_and_float64_leaves_with_nan_inf_and_signed_zero(tail_pack):
     from streamfit import packed
     from streamfit.ops.builtins import normalize
 
@@ -193,20 +272,20 @@ def test_to_tf_tensor_tail_on_float32_and_float64_leaves_with_nan_inf_and_signed
         _assert_to_tf_gives_the_records(pipe, 2)
 
 
-def test_to_tf_tensor_tail_leaves_int64_and_user_maps_to_numpy(tail_pack):
+def test_to_tf_tail_on_int64_leaves_and_not_past_a_user_map(tail_pack):
     from streamfit import packed
-    from streamfit.tf.dataset import split_tensor_tail
+    from streamfit.tf.dataset import split_tail
 
     wide = packed(tail_pack).map(lambda r: (r[0].astype(np.int64) * 9007199254740993, r[1])).batch(4).map(sf_divide(3.0))
-    assert len(split_tensor_tail(wide)[1]) == 1  # a tail, but its leaf is int64: numpy runs it
+    assert len(split_tail(wide)[1]) == 1  # int64 values past 2**24: float32 rounds them as numpy does
     assert wide.to_tf().element_spec[0].dtype == tf.float32
     _assert_to_tf_gives_the_records(wide, 1)
     user = packed(tail_pack).batch(4).map(sf_divide(255.0)).map(lambda r: r, name="identity")
-    assert split_tensor_tail(user)[1] == []
+    assert split_tail(user)[1] == []
     _assert_to_tf_gives_the_records(user, 0)
 
 
-def test_to_tf_tensor_tail_keeps_the_maps_errors(tail_pack):
+def test_to_tf_tail_keeps_the_maps_errors(tail_pack):
     from streamfit import packed
 
     pipe = packed(tail_pack).batch(4).map(sf_divide([1.0, 2.0]))

@@ -63,24 +63,24 @@ def on_part(record: Record, on: str, fn_name: str, leaf_fn: Callable[[Any], Any]
     return map_structure(leaf_fn, record)
 
 
-class TensorForm(NamedTuple):
-    """A built-in map's form on TensorFlow tensors, for ``to_tf``'s tensor tail (SPEC §1.7):
-    ``leaf(tf, tensor)`` gives bit for bit what the numpy form gives, each step being one correctly
-    rounded float32 operation (Cast, Sub, RealDiv)."""
+class TailForm(NamedTuple):
+    """A built-in map's form for ``to_tf``'s tail (SPEC §1.7): ``inplace(a)`` runs the map on a float32
+    array ``a`` (the leaf already cast to float32) in place and gives bit for bit what the map gives,
+    each step being one correctly rounded float32 operation."""
 
     name: str
     on: str
-    leaf: Callable[[Any, Any], Any]
+    inplace: Callable[[np.ndarray], Any]
     per_last_axis: bool  # an operand is a list, one value per position of the last axis
 
 
-def _on_part(fn_name: str, on: str, per_record: bool = False, tensor_leaf: Callable[[Any, Any], Any] | None = None,
+def _on_part(fn_name: str, on: str, per_record: bool = False, inplace: Callable[[np.ndarray], Any] | None = None,
              operands: tuple[np.ndarray, ...] = ()) -> Callable[[LeafFn], Callable[[Record], Record]]:
     """Apply a leaf function to every leaf of ``x`` (or ``y``) of a pair, or of a bare record.
 
     ``per_record``: the function has no block version (its records change shape one by one)
     and may run on the thread pool (``parallel``), because its work releases the GIL.
-    ``tensor_leaf``: the same leaf function on TensorFlow tensors (``TensorForm``).
+    ``inplace``: the same leaf function on a float32 array, in place (``TailForm``).
     """
     if on not in ("x", "y"):
         raise_error("SF_ARG", f"map({fn_name}): on must be \"x\" or \"y\", got {on!r}")
@@ -97,9 +97,9 @@ def _on_part(fn_name: str, on: str, per_record: bool = False, tensor_leaf: Calla
             apply.parallel = True  # type: ignore[attr-defined]
         else:
             apply.block = lambda block: run(block, 1)  # type: ignore[attr-defined]
-        if tensor_leaf is not None:
-            apply.tensor = TensorForm(fn_name, on, tensor_leaf,  # type: ignore[attr-defined]
-                                      any(v.ndim > 0 for v in operands))
+        if inplace is not None:
+            apply.tail = TailForm(fn_name, on, inplace,  # type: ignore[attr-defined]
+                                  any(v.ndim > 0 for v in operands))
         return apply
 
     return wrap
@@ -118,10 +118,7 @@ def divide(value: float | list[float], on: str = "x") -> Callable[[Record], Reco
         _fits(a, v, "divide", lead)
         return a.astype(np.float32) / v
 
-    def tensor(tf: Any, t: Any) -> Any:
-        return tf.math.truediv(tf.cast(t, tf.float32), tf.constant(v))
-
-    return _on_part("divide", on, tensor_leaf=tensor, operands=(v,))(leaf)
+    return _on_part("divide", on, inplace=lambda o: np.divide(o, v, out=o), operands=(v,))(leaf)
 
 
 def normalize(mean: float | list[float], std: float | list[float], on: str = "x"
@@ -143,10 +140,11 @@ def normalize(mean: float | list[float], std: float | list[float], on: str = "x"
         _fits(a, s, "normalize", lead)
         return (a.astype(np.float32) - m) / s
 
-    def tensor(tf: Any, t: Any) -> Any:
-        return tf.math.truediv(tf.math.subtract(tf.cast(t, tf.float32), tf.constant(m)), tf.constant(s))
+    def inplace(o: np.ndarray) -> None:
+        np.subtract(o, m, out=o)
+        np.divide(o, s, out=o)
 
-    return _on_part("normalize", on, tensor_leaf=tensor, operands=(m, s))(leaf)
+    return _on_part("normalize", on, inplace=inplace, operands=(m, s))(leaf)
 
 
 def one_hot(depth: int, on: str = "x") -> Callable[[Record], Record]:
@@ -194,10 +192,7 @@ def cast(dtype: str, on: str = "x") -> Callable[[Record], Record]:
             return t.astype(np.int32)
         return a.astype(np.int32)
 
-    def tensor(tf: Any, t: Any) -> Any:
-        return tf.cast(t, tf.float32)
-
-    return _on_part("cast", on, tensor_leaf=tensor if dtype == "float32" else None)(leaf)
+    return _on_part("cast", on, inplace=(lambda o: None) if dtype == "float32" else None)(leaf)
 
 
 def decode_image(channels: int = 3, image_size: list[int] | None = None, scale: bool = False,
