@@ -74,6 +74,25 @@ def test_global_order_is_a_shuffle_of_the_sequential_records():
     assert sorted(glob) == sorted(digest(r) for r in seq)
 
 
+def test_global_order_over_a_one_shard_pack_is_the_shuffle_of_its_records(tmp_path):
+    # one shard: a block's scattered records are gathered straight into the block (np.take)
+    from streamfit import from_generator
+    from streamfit.order.permute import order
+
+    def records():
+        for i in range(300):
+            yield (np.full((8, 8, 3), i % 256, np.uint8) + np.arange(3, dtype=np.uint8), np.int32(i))
+
+    index = from_generator(records).pack(str(tmp_path / "p"), progress=False)
+    assert len(index["shards"]) == 1
+    for epoch in (0, 1):
+        glob = list(packed(str(tmp_path / "p"), order="global", seed=5).batch(32).iterate(epoch))
+        assert np.concatenate([y for _, y in glob]).tolist() == order(300, 5, epoch).tolist()  # SPEC §3.7
+        for x, y in glob:  # each image is the one its label was stored with
+            assert np.array_equal(x, (y[:, None, None, None] % 256 + np.arange(3)).astype(np.uint8)
+                                  + np.zeros((1, 8, 8, 3), np.uint8))
+
+
 @pytest.mark.parametrize("window", [1, 2, 3, 8])
 def test_shards_order_reads_whole_windows_of_shards(window):
     index = json.loads((PACKS / "xy" / "index.json").read_text())

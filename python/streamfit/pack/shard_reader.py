@@ -326,6 +326,10 @@ def _gather(out: np.ndarray, name_size: list[Any], shards: dict[int, Shard], sid
             lo = locs[a]
             out[a:b] = shards[sids[a]].fixed[name][lo:lo + b - a]
         return out
+    if len(shards) == 1:  # straight into out: no temporary of the block's size to fault in
+        # (mode "clip" never clips here, every loc is in range; "raise" would buffer the output)
+        np.take(next(iter(shards.values())).fixed[name], loc, axis=0, out=out, mode="clip")
+        return out
     for s, view in ((s, shards[s].fixed[name]) for s in shards):
         sel = np.flatnonzero(sid == s)
         out[sel] = view[loc[sel]]
