@@ -51,12 +51,16 @@ export function shardTensors(pieces, fields) {
   return { rows, tensors: out };
 }
 
+/** A staging buffer for writeShard: one per writer, reused from shard to shard (one write at a time). */
+export const stagingBuffer = () => Buffer.allocUnsafeSlow(STAGE_BYTES);
+
 /**
- * Writes shard `number` of the pack in `folder`; returns its index.json entry.
+ * Writes shard `number` of the pack in `folder`; returns its index.json entry. `stage` (from
+ * stagingBuffer()) may be given to reuse: a new 4 MiB buffer a shard lived until a full GC.
  * @example const entry = await writeShard('out', 0, [[xBlockLeaf, yBlockLeaf]], fields, key, 0);
  * // {file: 'shard-00000.safetensors', records: 3, bytes: 2628, sha256: '...'}
  */
-export async function writeShard(folder, number, pieces, fields, packKey, firstRecord) {
+export async function writeShard(folder, number, pieces, fields, packKey, firstRecord, stage = stagingBuffer()) {
   const { rows, tensors } = shardTensors(pieces, fields);
   const meta = {
     format: FORMAT, version: '1', pack_key: packKey, shard: String(number), first_record: String(firstRecord), records: String(rows),
@@ -68,7 +72,6 @@ export async function writeShard(folder, number, pieces, fields, packKey, firstR
   let size = 0;
   const fd = await openFile(path + TMP, 'w');
   try {
-    const stage = Buffer.allocUnsafeSlow(STAGE_BYTES);
     let staged = 0;
     const flush = async () => {
       if (staged > 0) await writeAll(fd, stage.subarray(0, staged));

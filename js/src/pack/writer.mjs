@@ -23,7 +23,7 @@ import { Fields } from './fields.mjs';
 import { FORMAT, INDEX, TMP, VERSION, packKey } from './format.mjs';
 import { Progress } from './progress.mjs';
 import { removeStale, scan } from './resume.mjs';
-import { writeShard } from './shard_writer.mjs';
+import { stagingBuffer, writeShard } from './shard_writer.mjs';
 import { closeFile, fsyncFd, fsyncFolder, openFile, writeAll } from './files.mjs';
 import { withDecodePool } from '../tfjs/decode_pool.mjs';
 
@@ -63,6 +63,7 @@ class Shards {
     this.pieces = [];
     this.size = 0;
     this.pending = null;
+    this.stage = stagingBuffer(); // flush() waits for the previous write: one write uses it at a time
   }
 
   /** Records lo..hi-1 of a checked block (its leaves in field order). */
@@ -87,7 +88,7 @@ class Shards {
     await this.collect();
     const number = this.entries.length;
     const rows = this.pieces.reduce((a, p) => a + p[0].shape[0], 0);
-    this.pending = writeShard(this.folder, number, this.pieces, this.fields, this.key, this.firstRecord);
+    this.pending = writeShard(this.folder, number, this.pieces, this.fields, this.key, this.firstRecord, this.stage);
     this.pending.catch(() => {});
     this.firstRecord += rows;
     this.pieces = [];
