@@ -69,11 +69,13 @@ def _aligner() -> Any:
     return aligned
 
 
-def _groups(pipeline: Any, epoch: int, per: int) -> Any:
-    """Blocks of elements of ``epoch``, cut to at most ``GROUP_BYTES`` each (``per``: bytes an element)."""
-    step = max(1, GROUP_BYTES // max(1, per))
+def _groups(pipeline: Any, epoch: int, grow: float = 1.0) -> Any:
+    """Blocks of elements of ``epoch``, cut to at most ``GROUP_BYTES`` each once handed over
+    (``grow``: the bytes an element has then over those it has here, the tail's float32 over uint8)."""
     for block in pipeline.stages[-1].iterate_blocks(epoch):
         n = blk.rows(block)
+        per = max(1, int(sum(a.nbytes for a in blk.leaves(block)) * grow) // n)
+        step = max(1, GROUP_BYTES // per)
         if n <= step:
             yield block
             continue
@@ -249,8 +251,9 @@ def _bridge(make: Callable[[], Iterator[Any]], signature: Any) -> Any:
     checks each element in Python; this bridge hands TensorFlow the arrays as they are, after a
     check of each leaf's dtype and shape against ``signature`` (a mismatch raises ``TypeError``,
     as ``from_generator`` does). Like any dataset over a generator, the pipeline built on it gets
-    none of tf.data's graph rewrites (a ``map`` after it is not made parallel by itself). Without TensorFlow's private ``_GeneratorDataset`` (another
-    TensorFlow version), ``from_generator`` serves.
+    none of tf.data's graph rewrites (a ``map`` after it is not made parallel by itself). Without
+    TensorFlow's private ``_GeneratorDataset`` (another TensorFlow version), ``from_generator``
+    serves.
 
     Example::
 
@@ -342,6 +345,7 @@ def to_tf(pipeline: Any, first_epoch: int = 0, skip: int = 0, feed: Feed | None 
             tail = []
     signature = element_signature(pipeline, first)
     per = sum(np.asarray(a).nbytes for a in blk.leaves(first))
+    grow = per / max(1, sum(np.asarray(a).nbytes for a in blk.leaves(head_first))) if tail else 1.0
     grouped = 2 * per < GROUP_BYTES
     counter = itertools.count(first_epoch)
     lock = threading.Lock()
@@ -355,7 +359,7 @@ def to_tf(pipeline: Any, first_epoch: int = 0, skip: int = 0, feed: Feed | None 
     def generator() -> Any:
         with lock:  # runs at the first read of an iterator, not at its creation (SPEC §1.7)
             epoch = next(counter)
-        groups = _groups(pipeline, epoch & 0xFFFFFFFF, per)
+        groups = _groups(pipeline, epoch & 0xFFFFFFFF, grow)
         if skip and epoch == first_epoch:
             groups = _skip(groups, skip)
         while True:
