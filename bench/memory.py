@@ -11,17 +11,18 @@ read from the OS (wait4), by bench/memory_stream_py.py / bench/memory_stream_js.
     seed 1 where the source allows (a buffer of 10,000 rows / 1,000 records for the streams, a
     global shuffle otherwise) and batched by 32.
 1x has to be past every fixed-size buffer for the ratio to mean anything: a 4 MiB CSV block, the
-shuffle buffers, a packed reader's 16-32 MiB gather blocks (hence a generator-made pack of hundreds of MB
-rather than one of the few hundred images), Node's young generation (V8 grows it with the bytes
-that survive its scavenges, whatever the data: 11 MB at the start, 25 MB after 20,000 records, its
-ceiling of 43-44 MB from ~40,000 on; hence 50,000 records at 1x, a 600 MB pack) and the shards a
-packed reader may hold within its
+shuffle buffers, a packed reader's 16-32 MiB gather blocks (hence a generator-made pack of
+hundreds of MB rather than one of the few hundred images), Node's young generation (V8 grows it
+with the bytes that survive its scavenges, whatever the data: 11 MB at the start, 25 MB after
+20,000 records, its ceiling of 43-44 MB from ~40,000 on; hence 50,000 records at 1x, a 600 MB
+pack, and 1,500 images) and the shards a packed reader may hold within its
 prefetch_bytes (Node holds the whole pack in a global order when it fits). That last one is a
 bound set by an option, so the packed case runs with prefetch_bytes = --packed-prefetch-mb
 (default 2 shards), below the 1x pack; pass 256 for the library's default.
 A source streams in constant memory when the 10x/1x ratio of peak RSS stays at or under LIMIT
-(1.05). Writes bench/results/memory.json; prints figures, and with --strict exits 1 when a ratio
-is over the limit.
+(1.05); each case and scale runs --repeats times (3) and its median peak counts. Writes
+bench/results/memory.json; prints figures, and with --strict exits 1 when a ratio is over the
+limit.
 """
 import argparse
 import os
@@ -138,7 +139,7 @@ def main():
     ap.add_argument("--root", default=os.path.join(ROOT, "build", "bench"), help="the data go to ROOT/memory_<k>x")
     ap.add_argument("--out", default=os.path.join(ROOT, "bench", "results", "memory.json"))
     ap.add_argument("--repeats", type=int, default=3, help="runs of each case and scale; the median is reported "
-                    "(one run moved a row by up to 23% between runs of the same code)")
+                    "(one run moved a row by up to 23%% between runs of the same code)")
     ap.add_argument("--strict", action="store_true", help=f"exit 1 when a 10x/1x ratio is over {LIMIT}")
     args = ap.parse_args()
     langs = tuple(lang for lang in ("python", "node") if lang in args.langs.split(","))
