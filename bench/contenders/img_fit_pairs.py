@@ -5,8 +5,9 @@ Two copies of the reference image model (same seeded weights): one trains on the
 `img_streamfit.py --packed`: global order, batch 32, divide by 255, prefetch 4, `.to_tf()`). An epoch
 is --repeat passes over the images (default 5: the suite's 320 images make 1,600 an epoch, 50 steps;
 the arrays are concatenated that many times, the pipeline gets a `repeat` before its batch), so that
-starting an epoch (from_generator's iterator, ~25 ms here, and the pipeline's first block) weighs on
-the ratio as it does in an epoch of realistic length, not 5x as much. After one untimed epoch each
+starting an epoch (to_tf's new iterator and the pipeline's first block: ~25 ms here with
+from_generator, less since to_tf's own bridge) weighs on the ratio as it does in an epoch of
+realistic length, not 5x as much. After one untimed epoch each
 (tracing), they train one epoch at a time in turns, --pairs times, the order
 alternating (in-memory first, then packed first, ...) so that a slow spell of this shared machine
 falls on both; each epoch is timed by Keras's epoch callbacks. Fit mode only.

@@ -309,6 +309,18 @@ def _bridge(make: Callable[[], Iterator[Any]], signature: Any) -> Any:
     return ds.with_options(options)
 
 
+def _first_element(pipeline: Any) -> Any:
+    """Epoch 0's first element (``None`` if there is none), read without the prefetch stages (which
+    never change values): their read-ahead thread could finish the source's read, and report its
+    skips (SPEC §4.6), before fit even starts."""
+    from ..ops.prefetch import Prefetch
+
+    stage = pipeline.stages[-1]
+    while isinstance(stage, Prefetch):
+        stage = stage.upstream
+    return next(iter(stage.iterate(0)), None)
+
+
 def to_tf(pipeline: Any, first_epoch: int = 0, skip: int = 0, feed: Feed | None = None) -> Any:
     """``tf.data.Dataset`` over ``pipeline``; iterator k runs epoch ``first_epoch + k``, and the first
     one drops its first ``skip`` elements (a run resumed mid-epoch, SPEC §5.6); ``feed`` records each
@@ -319,26 +331,15 @@ def to_tf(pipeline: Any, first_epoch: int = 0, skip: int = 0, feed: Feed | None 
         ds = to_tf(csv("xy.csv", label="y").batch(32))
         model.fit(ds, epochs=3)
     """
-    from ..ops.prefetch import Prefetch
-
     tf = import_tf()
-    # The signature comes from epoch 0's first element, read without the prefetch stages (which never
-    # change values): their read-ahead thread could finish the source's read, and report its skips
-    # (SPEC §4.6), before fit even starts.
-    peek = pipeline.stages[-1]
-    while isinstance(peek, Prefetch):
-        peek = peek.upstream
-    first = next(iter(peek.iterate(0)), None)
+    first = _first_element(pipeline)
     if first is None:
         from ..errors import raise_error
 
         raise_error("SF_EMPTY_SOURCE", f"to_tf(): {pipeline.summary()} yields no elements")
     head, tail = split_tail(pipeline)
     if tail:
-        peek = head.stages[-1]
-        while isinstance(peek, Prefetch):
-            peek = peek.upstream
-        head_first = next(iter(peek.iterate(0)))
+        head_first = _first_element(head)
         if _tail_applies(head, head_first, tail):
             pipeline = head
         else:
