@@ -28,7 +28,7 @@ $(NATIVE): python/streamfit/_native/csv_decimal.c
 	$(CC) -O2 -shared -fPIC -o $@ $<
 
 install-node: node_modules/.stamp-node
-node_modules/.stamp-node: package-lock.json $(VENV)/.stamp-python scripts/build_tfjs_binding.sh
+node_modules/.stamp-node: package-lock.json $(VENV)/.stamp-python scripts/build_tfjs_binding.sh scripts/patch_tfjs_binding.py
 	scripts/ensure_node.sh >/dev/null
 	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 	scripts/build_tfjs_binding.sh

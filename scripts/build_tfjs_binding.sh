@@ -14,7 +14,11 @@ if [ ! -d "$pkg" ]; then
   echo "build_tfjs_binding: $pkg is missing; run 'npm ci --ignore-scripts' first (make install does)." >&2
   exit 1
 fi
-if [ -f "$pkg/lib/napi-v8/tfjs_binding.node" ] && \
+# The stamp names the source patch the binding was built with (scripts/patch_tfjs_binding.py):
+# a binding built before it, or by tfjs-node's own install, is built again.
+patch_id="copy-typed-arrays-1"
+stamp=$pkg/lib/napi-v8/streamfit-binding
+if [ -f "$pkg/lib/napi-v8/tfjs_binding.node" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$patch_id" ] && \
    "$node_bin" -e "require('$pkg')" >/dev/null 2>&1; then
   exit 0
 fi
@@ -43,10 +47,13 @@ if [ ! -f "$nodedir/include/node/node_api.h" ]; then
   echo "  or set npm_config_nodedir to a folder with include/node/node_api.h" >&2
   exit 1
 fi
+"$py" "$root/scripts/patch_tfjs_binding.py" "$pkg/binding/tfjs_backend.cc"
+rm -f "$stamp"
 echo "build_tfjs_binding: compiling tfjs-node against $tfdir (Node headers: $nodedir)" >&2
 (cd "$pkg" && PATH="$root/node_modules/.bin:$(dirname "$(command -v "$node_bin")"):$PATH" \
   npm_config_nodedir=$nodedir "$node_bin" scripts/install.js >"$root/.tfjs-build.log" 2>&1) || {
   echo "build_tfjs_binding: building the binding failed; see .tfjs-build.log" >&2; tail -20 "$root/.tfjs-build.log" >&2; exit 1; }
 "$node_bin" -e "const tf=require('$pkg'); if (tf.getBackend()!=='tensorflow') process.exit(3)" || {
   echo "build_tfjs_binding: the binding was built but does not load; see .tfjs-build.log" >&2; exit 1; }
+echo "$patch_id" >"$stamp"
 echo "build_tfjs_binding: tfjs-node binding ready" >&2

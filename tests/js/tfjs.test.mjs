@@ -219,3 +219,19 @@ test('optimizer state saved with getWeights and restored with setWeights continu
     w.dispose();
   }
 });
+
+test('a tensor made from a typed array owns a copy of its bytes, whatever their alignment (scripts/patch_tfjs_binding.py)', () => {
+  // tfjs-node as published shares a 64-byte-aligned typed array with TensorFlow, whose release then
+  // calls N-API from TensorFlow's threads (crashes). 16 views 4 bytes apart: one of them is aligned.
+  const binding = tf.backend().binding;
+  const buf = new ArrayBuffer(4 * 64);
+  const seen = [];
+  for (let offset = 0; offset < 64; offset += 4) {
+    const view = new Float32Array(buf, offset, 8).fill(1);
+    const id = binding.createTensor([8], binding.TF_FLOAT, view);
+    view[0] = 42; // after the tensor was made: a tensor with its own bytes still holds 1
+    seen.push(binding.tensorDataSync(id)[0]);
+    binding.deleteTensor(id);
+  }
+  assert.deepEqual(seen, new Array(16).fill(1));
+});
