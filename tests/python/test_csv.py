@@ -178,3 +178,19 @@ def test_batch_fast_path_equals_stacking_records(tmp_path, block_size, batch, dr
         fast = csv(p, label=label, block_size=block_size).batch(batch, drop_remainder=drop)
         slow = csv(p, label=label, block_size=block_size).map(lambda r: r).batch(batch, drop_remainder=drop)
         assert [digest(b) for b in fast] == [digest(b) for b in slow]
+
+
+@pytest.mark.parametrize("eol", ["\n", "\r\n"])
+def test_pieces_parsed_in_parallel_over_reused_read_buffers(tmp_path, eol):
+    """64 KiB pieces (the parallel parse) over ~2 MB: every read buffer is reused many times while
+    others are parsed; one line longer than a piece makes a buffer grow mid-file."""
+    n = 120_000
+    lines = ["a,b,c"] + [f"{i},{-i},{i % 7}" for i in range(n)]
+    lines[5000] = "4999,-" + "0" * 70_000 + "4999,1"  # row 4999: a 70 kB line, -000...4999
+    p = write(tmp_path, eol.join(lines) + eol)
+    rows = list(csv(p, label="c", block_size=64 << 10).batch(1000))
+    x = np.concatenate([b[0] for b in rows])
+    y = np.concatenate([b[1] for b in rows])
+    i = np.arange(n, dtype=np.float32)
+    assert np.array_equal(x, np.stack([i, -i], axis=1))
+    assert np.array_equal(y, (np.arange(n) % 7).astype(np.float32))

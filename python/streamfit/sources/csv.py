@@ -29,8 +29,17 @@ _DTYPES = ("float32", "int32")
 _PARALLEL_MIN = 64 << 10  # block_size from which pieces are parsed on a thread pool
 
 
-def _lines(path: str, block_size: int) -> Iterator[tuple[bytes, bool]]:
-    """``(chunk, final)``: chunks that end at a ``\\n`` (the last one may not)."""
+def _lines(path: str, block_size: int, slots: int = 1) -> Iterator[tuple[memoryview, bool, int]]:
+    """``(chunk, final, newlines)``: chunks that end at a ``\\n`` (the last one may not), and how
+    many ``\\n`` each holds.
+
+    A chunk is a view of one of ``slots`` buffers, filled in turn and reused: it stays valid while
+    the next ``slots - 1`` chunks are read (the parse pieces in flight, ``CsvSource.blocks``).
+    Reading into the same few buffers keeps the peak flat: fresh 4 MiB ``bytes`` for every read,
+    join and slice left a heap that grew with the file (bench/memory.py, BENCHMARKS.md).
+    """
+    ring = [bytearray() for _ in range(max(1, slots))]
+    k = 0
     with open(path, "rb") as f:
         head = f.read(3)
         while len(head) < 3:
@@ -40,25 +49,33 @@ def _lines(path: str, block_size: int) -> Iterator[tuple[bytes, bool]]:
             head += more
         carry = head[3:] if head.startswith(_BOM) and len(head) >= 3 else head
         while True:
-            chunk = f.read(block_size)
-            if not chunk:
-                yield carry, True
+            c = len(carry)
+            buf = ring[k]
+            if len(buf) < c + block_size:  # a new buffer: an older one may still be viewed
+                buf = ring[k] = bytearray(c + block_size)
+            k = (k + 1) % len(ring)
+            view = memoryview(buf)
+            view[:c] = carry
+            n = f.readinto(view[c:c + block_size])
+            end = c + n
+            if n == 0:
+                yield view[:end], True, buf.count(b"\n", 0, end)
                 return
-            data = carry + chunk
-            cut = data.rfind(b"\n")
-            if cut < 0:
-                carry = data
+            cut = buf.rfind(b"\n", 0, end)
+            if cut < 0:  # a line longer than the block: read on
+                carry = bytes(view[:end])
                 continue
-            yield data[: cut + 1], False
-            carry = data[cut + 1:]
+            carry = bytes(view[cut + 1:end])
+            yield view[:cut + 1], False, buf.count(b"\n", 0, cut + 1)
 
 
 def _first_line(path: str, block_size: int) -> bytes | None:
     """The first line without its line ending, or ``None`` for an empty file."""
-    for chunk, _final in _lines(path, block_size):
+    for chunk, _final, newlines in _lines(path, block_size):
         if not chunk:
             return None
-        raw = chunk.split(b"\n", 1)[0]
+        end = chunk.obj.find(b"\n", 0, len(chunk)) if newlines else len(chunk)
+        raw = bytes(chunk[:end])
         return raw[:-1] if raw.endswith(b"\r") else raw
     return None
 
@@ -139,11 +156,12 @@ class CsvSource(BlockStage):
         pieces are independent. Results, errors and skip counts (into ``read``)
         still come in file order.
         """
-        pieces = self._pieces()
         if self.block_size >= _PARALLEL_MIN:
-            results = ordered_map(self._parse_piece, pieces, window=workers() + 1)
+            window = workers() + 1
+            # ordered_map reads piece i + window only after piece i is parsed: one buffer more
+            results = ordered_map(self._parse_piece, self._pieces(window + 1), window=window)
         else:  # tiny pieces (tests): a thread hand-off would cost more than the parse
-            results = map(self._parse_piece, pieces)
+            results = map(self._parse_piece, self._pieces(1))
         for out, st in results:
             if st.counts and read is not None:
                 read.tally.merge(st.counts, st.first[1] if st.first else None)
@@ -152,15 +170,15 @@ class CsvSource(BlockStage):
             if st.error is not None:
                 raise st.error
 
-    def _pieces(self) -> Iterator[tuple[bytes, bool, int, bool]]:
+    def _pieces(self, slots: int) -> Iterator[tuple[memoryview, bool, int, bool]]:
         line_no, skip = 1, self.header
-        for chunk, final in _lines(self.path, self.block_size):
+        for chunk, final, newlines in _lines(self.path, self.block_size, slots):
             yield chunk, final, line_no, skip
-            lines = chunk.count(b"\n") + (1 if final and chunk and not chunk.endswith(b"\n") else 0)
+            lines = newlines + (1 if final and chunk and chunk[-1] != 10 else 0)
             line_no += lines
             skip = skip and lines == 0
 
-    def _parse_piece(self, piece: tuple[bytes, bool, int, bool]) -> tuple[Any, BlockState]:
+    def _parse_piece(self, piece: tuple[memoryview, bool, int, bool]) -> tuple[Any, BlockState]:
         chunk, final, line_no, skip = piece
         state = BlockState(line_no=line_no, skip_header=skip, skip=self.on_error == "skip")
         return parse_block(self, chunk, final, state), state

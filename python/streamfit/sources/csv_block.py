@@ -55,7 +55,7 @@ def _columns_message(src: Any, line: int, nfields: int) -> str:
             f"or the delimiter ({src.delimiter!r})")
 
 
-def parse_block(src: Any, chunk: bytes, final: bool, st: BlockState) -> Any:
+def parse_block(src: Any, chunk: bytes | memoryview, final: bool, st: BlockState) -> Any:
     """``(x [m, features], y [m, labels] or None)`` of the good lines of ``chunk``, or ``None``.
 
     Example::
