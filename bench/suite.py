@@ -201,7 +201,7 @@ def main(argv=None):
     ap.add_argument("--min-seconds", type=float, default=1.0, help="alone: timed seconds at least")
     ap.add_argument("--only", default="", help="comma-separated contender names (default: all)")
     ap.add_argument("--modes", default="alone,fit")
-    ap.add_argument("--memory", action="store_true", help="run the memory proof too (about 6 more minutes)")
+    ap.add_argument("--memory", action="store_true", help="run the memory proof too (about 11 more minutes: 3 runs of each case, as make bench-memory)")
     ap.add_argument("--no-memory", action="store_true", help="(the default; kept for old command lines)")
     ap.add_argument("--no-docs", action="store_true", help="do not rewrite BENCHMARKS.md and the charts")
     ap.add_argument("--report-only", action="store_true",
@@ -249,7 +249,7 @@ def main(argv=None):
     write_results(os.path.join(args.results, "suite.json"), cmd.strip(), args, rows)
     if args.memory and not only:
         from memory import run_memory
-        memory = run_memory(os.path.join(args.data, "memory"))
+        memory = run_memory(os.path.join(args.data, "memory"), repeats=args.repeats)  # medians, as make bench-memory
         write_results(os.path.join(args.results, "memory.json"), cmd.strip(), args, memory)
     else:
         memory = saved_memory(args.results)

@@ -35,8 +35,8 @@ def _lines(path: str, block_size: int, slots: int = 1) -> Iterator[tuple[memoryv
 
     A chunk is a view of one of ``slots`` buffers, filled in turn and reused: it stays valid while
     the next ``slots - 1`` chunks are read (the parse pieces in flight, ``CsvSource.blocks``).
-    Reading into the same few buffers keeps the peak flat: fresh 4 MiB ``bytes`` for every read,
-    join and slice left a heap that grew with the file (bench/memory.py, BENCHMARKS.md).
+    Three fresh 4 MiB ``bytes`` per piece (the read, the join with the carry, the slice) made the
+    peak RSS climb with the file; reused buffers take that part away (BENCHMARKS.md, run 10).
     """
     ring = [bytearray() for _ in range(max(1, slots))]
     k = 0
