@@ -14,9 +14,10 @@ if [ ! -d "$pkg" ]; then
   echo "build_tfjs_binding: $pkg is missing; run 'npm ci --ignore-scripts' first (make install does)." >&2
   exit 1
 fi
-# The stamp names the source patch the binding was built with (scripts/patch_tfjs_binding.py):
-# a binding built before it, or by tfjs-node's own install, is built again.
-patch_id="copy-typed-arrays-1"
+# The stamp holds the hash of the source patch the binding was built with
+# (scripts/patch_tfjs_binding.py): a binding built before it, with another version of it, or by
+# tfjs-node's own install, is built again.
+patch_id=$(sha256sum "$root/scripts/patch_tfjs_binding.py" | cut -c1-16)
 stamp=$pkg/lib/napi-v8/streamfit-binding
 if [ -f "$pkg/lib/napi-v8/tfjs_binding.node" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$patch_id" ] && \
    "$node_bin" -e "require('$pkg')" >/dev/null 2>&1; then

@@ -74,6 +74,7 @@ def _first_line(path: str, block_size: int) -> bytes | None:
     for chunk, _final, newlines in _lines(path, block_size):
         if not chunk:
             return None
+        # a chunk views its buffer from byte 0: search the bytearray itself, no copy
         end = chunk.obj.find(b"\n", 0, len(chunk)) if newlines else len(chunk)
         raw = bytes(chunk[:end])
         return raw[:-1] if raw.endswith(b"\r") else raw
