@@ -141,7 +141,7 @@ export interface CsvOptions extends OnErrorOption {
   delimiter?: string;
   dtype?: 'float32' | 'int32';
   labelDtype?: 'float32' | 'int32';
-  /** Bytes read per block (default 4 MiB). */
+  /** Bytes read per block (default 1 MiB). */
   blockSize?: number;
 }
 

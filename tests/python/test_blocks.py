@@ -19,6 +19,7 @@ from streamfit import csv, digest, from_range
 from streamfit.core import block as blk
 from streamfit.core.record import stack
 from streamfit.ops import builtins
+from streamfit.ops import shuffle_buffer
 from streamfit.ops.shuffle import buffer_shuffle
 from streamfit.order.permute import permute
 
@@ -197,3 +198,16 @@ def test_buffer_shuffle_falls_back_when_shapes_change():
     pipe = from_range(30).map(shape).shuffle(buffer_size=7, seed=3)
     want = list(buffer_shuffle(iter([shape(np.int32(i)) for i in range(30)]), 7, 3, 0))
     assert digests(pipe.iterate(0)) == digests(want)
+
+
+def test_buffer_shuffle_draws_for_long_blocks_in_bounded_steps():
+    """A block longer than STEP_ROWS (a 1 MiB CSV piece is ~55k rows) is drawn for in views of at
+    most that many rows: the same order as the record version, and no output block is longer."""
+    n = 2 * shuffle_buffer.STEP_ROWS + 123
+    x = np.arange(n, dtype=np.int64)
+    block = (x, (x * 7 % 1000).astype(np.int32))
+    got = list(shuffle_buffer.buffer_shuffle_blocks(iter([block]), 1000, 5, 2))
+    assert max(blk.rows(b) for b in got) <= shuffle_buffer.STEP_ROWS
+    want = list(buffer_shuffle(iter(blk.unstack(block)), 1000, 5, 2))
+    assert [int(r[0]) for b in got for r in blk.unstack(b)] == [int(r[0]) for r in want]
+    assert sorted(int(r[0]) for r in want) == list(range(n))

@@ -84,7 +84,7 @@ export class CsvSource extends BlockSource {
    * @param {{header?: boolean, features?: (string|number)[]|null, label?: string|number|(string|number)[]|null,
    *   delimiter?: string, dtype?: string, labelDtype?: string, blockSize?: number, onError?: 'raise'|'skip'}} [options]
    */
-  constructor(path, { header = true, features = null, label = null, delimiter = ',', dtype = 'float32', labelDtype = 'float32', blockSize = 4 << 20, onError } = {}) {
+  constructor(path, { header = true, features = null, label = null, delimiter = ',', dtype = 'float32', labelDtype = 'float32', blockSize = 1 << 20, onError } = {}) {
     super(onError, 'csv');
     requirePath(path, 'csv', 'file');
     if (typeof header !== 'boolean') throw typeError('SF_ARG', `csv({header}) must be true or false, got ${describe(header)}`);

@@ -25,6 +25,23 @@ from ..order.prng import MASK32, TAG_SHUF, Prng, combine
 
 _TWO32 = 1 << 32
 
+STEP_ROWS = 16384
+"""Most incoming rows drawn for at once. The draws are Python lists of ints (~70 bytes a row with
+their ints); a 222k-row CSV block made ~25 MB of them at once, and the peak RSS climbed with the
+number of such blocks (BENCHMARKS.md, "Python CSV memory"). Longer blocks are taken in views of
+this many rows; the order is the same, only the output blocks are shorter."""
+
+
+def _bounded(blocks: Iterable[Any]) -> Iterator[Any]:
+    """``blocks``, each longer than ``STEP_ROWS`` cut into views of at most that many rows."""
+    for block in blocks:
+        n = blk.rows(block)
+        if n <= STEP_ROWS:
+            yield block
+            continue
+        for lo in range(0, n, STEP_ROWS):
+            yield blk.cut(block, lo, min(n, lo + STEP_ROWS))
+
 
 def shuffle_records(records: Iterable[Any], buffer_size: int, g: Prng, buf: list[Any]) -> Iterator[Any]:
     """SPEC §1.5 verbatim, continuing from a partly filled ``buf`` and generator ``g``."""
@@ -108,7 +125,7 @@ def buffer_shuffle_blocks(blocks: Iterable[Any], buffer_size: int, seed: int, ep
     """
     size = buffer_size
     g = Prng(combine(combine(seed, TAG_SHUF), epoch))
-    it = iter(blocks)
+    it = _bounded(blocks)
     buf: Any = None
     sig: Any = None
     filled = 0

@@ -6,6 +6,10 @@ split and checked with numpy at once (``csv_block``), rows are parsed column by 
 records are unstacked from blocks only when a stage asks for them. Errors name the
 file and the 1-based physical line. With ``on_error="skip"`` bad lines are
 dropped and counted instead (SPEC §4.6).
+
+``block_size`` is 1 MiB by default: parsing a piece takes ~4x its size in numpy temporaries on each
+parse thread, so 4 MiB pieces doubled the peak RSS (107 -> 53 MB over 2M rows) and made it climb
+with the file, for the same rows/s (BENCHMARKS.md, "Python CSV memory").
 """
 
 from __future__ import annotations
@@ -35,7 +39,7 @@ def _lines(path: str, block_size: int, slots: int = 1) -> Iterator[tuple[memoryv
 
     A chunk is a view of one of ``slots`` buffers, filled in turn and reused: it stays valid while
     the next ``slots - 1`` chunks are read (the parse pieces in flight, ``CsvSource.blocks``).
-    Three fresh 4 MiB ``bytes`` per piece (the read, the join with the carry, the slice) made the
+    Three fresh ``bytes`` of a piece's size per piece (the read, the join with the carry, the slice) made the
     peak RSS climb with the file; reused buffers take that part away (BENCHMARKS.md, run 10).
     """
     ring = [bytearray() for _ in range(max(1, slots))]
@@ -86,7 +90,7 @@ class CsvSource(BlockStage):
 
     def __init__(self, path: str, header: bool = True, features: Any = None, label: Any = None,
                  delimiter: str = ",", dtype: str = "float32", label_dtype: str = "float32",
-                 block_size: int = 4 << 20, on_error: str = "raise") -> None:
+                 block_size: int = 1 << 20, on_error: str = "raise") -> None:
         self.on_error = check_on_error(on_error, "csv")
         self.path = os.fspath(path)
         self.name = os.path.basename(self.path)
@@ -186,7 +190,7 @@ class CsvSource(BlockStage):
 
 
 def csv(path: str, header: bool = True, features: Any = None, label: Any = None, delimiter: str = ",",
-        dtype: str = "float32", label_dtype: str = "float32", block_size: int = 4 << 20,
+        dtype: str = "float32", label_dtype: str = "float32", block_size: int = 1 << 20,
         on_error: str = "raise") -> Pipeline:
     """A pipeline over the rows of a CSV file (SPEC §3.1).
 
