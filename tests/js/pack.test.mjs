@@ -13,6 +13,8 @@ import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { fromRange, fromGenerator, csv, packed, NdArray, pipelineFromSpec } from '../../js/index.mjs';
 import { tempDir, writeFile, collect } from './helpers.mjs';
+import { Fields } from '../../js/src/pack/fields.mjs';
+import { ShardBuffer } from '../../js/src/pack/shard_writer.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const INDEX_URL = pathToFileURL(join(ROOT, 'js', 'index.mjs')).href;
@@ -246,4 +248,30 @@ test('packing a spec pipeline equals its records: pipelineFromSpec -> pack -> pa
   await p.pack(out, { shardBytes: 2000, progress: false });
   assert.deepEqual(await collect(packed(out)), await collect(p));
   assert.deepEqual(await collect(packed(out, { order: 'global', seed: 9 }).batch(4), 2), await collect(p.shuffle({ seed: 9 }).batch(4), 2));
+});
+
+test('a shard buffer copies the rows it is given and keeps its memory from shard to shard', () => {
+  // A shard used to hold views of the blocks until it was written, which kept them alive into
+  // V8's old generation; ShardBuffer copies them, and a pack reuses two such buffers.
+  const fields = Fields.of([new NdArray('uint8', [4, 3], new Uint8Array(12)), new NdArray('int32', [4, 2], new Int32Array(8))], ['1']);
+  const shard = new ShardBuffer(fields);
+  const x = new NdArray('uint8', [4, 3], Uint8Array.from({ length: 12 }, (_, i) => i));
+  const y = new NdArray('int32', [4, 2], Int32Array.from({ length: 8 }, (_, i) => 100 + i));
+  shard.add([x, y], 1, 3, 8);
+  shard.add([x, new NdArray('int32', [4, 1], Int32Array.from([7, 8, 9, 10]))], 3, 4);
+  x.data.fill(255); // the caller's arrays are free again once add returns
+  const bytes = (t) => Buffer.concat(t.parts.map((p) => Buffer.from(p.buffer, p.byteOffset, p.length)));
+  const t = shard.tensors();
+  assert.equal(shard.rows, 3);
+  assert.deepEqual(t.get('0').shape, [3, 3]);
+  assert.deepEqual([...bytes(t.get('0'))], [3, 4, 5, 6, 7, 8, 9, 10, 11]);
+  assert.deepEqual([...new BigUint64Array(new Uint8Array(bytes(t.get('1.offsets'))).buffer)], [0n, 2n, 4n, 5n]);
+  assert.deepEqual([...new Int32Array(new Uint8Array(bytes(t.get('1.data'))).buffer)], [102, 103, 104, 105, 10]);
+  assert.deepEqual(t.get('1.data').shape, [5]);
+  const memory = shard.data[0].buf;
+  shard.clear();
+  shard.add([new NdArray('uint8', [1, 3], Uint8Array.from([1, 2, 3])), new NdArray('int32', [1, 0], new Int32Array(0))], 0, 1);
+  assert.equal(shard.data[0].buf, memory, 'the next shard reuses the memory');
+  assert.deepEqual([...bytes(shard.tensors().get('0'))], [1, 2, 3]);
+  assert.deepEqual([...new BigUint64Array(new Uint8Array(bytes(shard.tensors().get('1.offsets'))).buffer)], [0n, 0n]);
 });

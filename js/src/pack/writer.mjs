@@ -11,7 +11,7 @@
 // The images a pack reads are decoded on worker threads (tfjs/decode_pool.mjs).
 import { renameSync } from 'node:fs';
 import { join } from 'node:path';
-import { recordAsBlock, blockLength, sliceBlock } from '../core/block.mjs';
+import { recordAsBlock, blockLength } from '../core/block.mjs';
 import { checkInt, plainError, rangeError, typeError, describe } from '../errors.mjs';
 import { getInOrder } from '../ops/stage.mjs';
 import { MapStage } from '../ops/map.mjs';
@@ -23,7 +23,7 @@ import { Fields } from './fields.mjs';
 import { FORMAT, INDEX, TMP, VERSION, packKey } from './format.mjs';
 import { Progress } from './progress.mjs';
 import { removeStale, scan } from './resume.mjs';
-import { stagingBuffer, writeShard } from './shard_writer.mjs';
+import { ShardBuffer, stagingBuffer, writeShard } from './shard_writer.mjs';
 import { closeFile, fsyncFd, fsyncFolder, openFile, writeAll } from './files.mjs';
 import { withDecodePool } from '../tfjs/decode_pool.mjs';
 
@@ -55,12 +55,13 @@ function checkVariable(variable) {
   return variable.slice();
 }
 
-/** Cuts checked blocks into shards and writes each, one shard write in flight. */
+/** Cuts checked blocks into shards and writes each, one shard write in flight while the next fills. */
 class Shards {
   constructor(folder, fields, key, shardBytes, kept, firstRecord) {
     Object.assign(this, { folder, fields, key, shardBytes, firstRecord });
     this.entries = kept.slice();
-    this.pieces = [];
+    this.filling = new ShardBuffer(fields); // records copied in; the other buffer is being written
+    this.spare = new ShardBuffer(fields);
     this.size = 0;
     this.pending = null;
     this.stage = stagingBuffer(); // flush() waits for the previous write: one write uses it at a time
@@ -76,7 +77,7 @@ class Shards {
     });
     while (lo < hi) {
       const take = per === 0 ? hi - lo : Math.min(hi - lo, Math.ceil((this.shardBytes - this.size) / per));
-      this.pieces.push(leaves.map((a) => sliceBlock(a, lo, lo + take)));
+      this.filling.add(leaves, lo, lo + take, per === 0 ? 0 : Math.ceil(this.shardBytes / per));
       this.size += take * per;
       lo += take;
       if (this.size >= this.shardBytes) await this.flush();
@@ -84,14 +85,15 @@ class Shards {
   }
 
   async flush() {
-    if (this.pieces.length === 0) return;
-    await this.collect();
-    const number = this.entries.length;
-    const rows = this.pieces.reduce((a, p) => a + p[0].shape[0], 0);
-    this.pending = writeShard(this.folder, number, this.pieces, this.fields, this.key, this.firstRecord, this.stage);
+    if (this.filling.rows === 0) return;
+    await this.collect(); // the spare's write is done: it can be filled again
+    const shard = this.filling;
+    this.pending = writeShard(this.folder, this.entries.length, shard, this.key, this.firstRecord, this.stage);
     this.pending.catch(() => {});
-    this.firstRecord += rows;
-    this.pieces = [];
+    this.firstRecord += shard.rows;
+    this.filling = this.spare;
+    this.spare = shard;
+    this.filling.clear();
     this.size = 0;
   }
 
