@@ -65,16 +65,22 @@ def specs(data, size):
 
 
 def run_child(cmd):
-    """Run `cmd`; return (stdout, peak RSS of that child in MB, from the OS via wait4)."""
+    """Run `cmd`; return (stdout, peak RSS of that child in MB, from the OS via wait4).
+
+    The child is started by `peak_rss.py`, a small launcher that forks it and reports its wait4
+    peak: wait4 here would floor every child at this process's own peak (its docstring says why).
+    """
+    launcher = [PY, "-S", os.path.join(ROOT, "bench", "peak_rss.py")]
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
-        p = subprocess.Popen(cmd, cwd=ROOT, env=ENV, stdout=out, stderr=err, text=True)
-        _, status, usage = os.wait4(p.pid, 0)
-        p.returncode = os.waitstatus_to_exitcode(status)
+        p = subprocess.Popen(launcher + list(cmd), cwd=ROOT, env=ENV, stdout=out, stderr=err, text=True)
+        p.wait()
         out.seek(0)
         err.seek(0)
+        text = err.read()
         if p.returncode != 0:
-            raise SystemExit(f"{' '.join(cmd)} failed:\n{err.read()[-3000:]}")
-        return out.read(), usage.ru_maxrss / 1024  # ru_maxrss is in KiB on Linux
+            raise SystemExit(f"{' '.join(cmd)} failed:\n{text[-3000:]}")
+        kib = int(text.rstrip().rsplit("\n", 1)[-1].split()[1])
+        return out.read(), kib / 1024  # ru_maxrss is in KiB on Linux
 
 
 def last_json(text):

@@ -52,7 +52,7 @@ class Bytes {
  * every shard this buffer holds (a pack alternates two: one filling, one being written).
  * Holding the blocks' own arrays instead kept them alive until the shard was written, long
  * enough for V8 to move them to its old generation, where they waited for a full GC: the
- * memory proof's Node pack peaked one shard (~40 MB) higher in about one run in six
+ * memory proof's Node pack peaked one shard (~40 MB) higher in about one run in four
  * (BENCHMARKS.md, "Node pack memory"). Copied, a record's array dies young.
  * @example const shard = new ShardBuffer(fields); shard.add(leaves, 0, 3); shard.tensors();
  */

@@ -27,7 +27,7 @@ _TWO32 = 1 << 32
 
 STEP_ROWS = 16384
 """Most incoming rows drawn for at once. The draws are Python lists of ints (~70 bytes a row with
-their ints); a 222k-row CSV block made ~25 MB of them at once, and the peak RSS climbed with the
+their ints); a 222k-row CSV block made ~20 MB of them at once, and the peak RSS climbed with the
 number of such blocks (BENCHMARKS.md, "Python CSV memory"). Longer blocks are taken in views of
 this many rows; the order is the same, only the output blocks are shorter."""
 
