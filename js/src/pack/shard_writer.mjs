@@ -53,7 +53,7 @@ class Bytes {
  * Holding the blocks' own arrays instead kept them alive until the shard was written, long
  * enough for V8 to move them to its old generation, where they waited for a full GC: the
  * memory proof's Node pack peaked one shard (~40 MB) higher in about one run in four
- * (BENCHMARKS.md, "Node pack memory"). Copied, a record's array dies young.
+ * (BENCHMARKS.md, suite run 11). Copied, a record's array dies young.
  * @example const shard = new ShardBuffer(fields); shard.add(leaves, 0, 3); shard.tensors();
  */
 export class ShardBuffer {
@@ -75,18 +75,18 @@ export class ShardBuffer {
   }
 
   /**
-   * Copies records lo..hi-1 of a checked block (its leaves in field order). `rows`: about how
-   * many records a shard holds, to size the buffers once (growing them a step at a time left a
-   * chain of dead buffers behind).
+   * Copies records lo..hi-1 of a checked block (its leaves in field order). `shardRows`: about
+   * how many records a shard holds, to size the buffers once (growing them a step at a time left
+   * a chain of dead buffers behind).
    */
-  add(leaves, lo, hi, rows = 0) {
+  add(leaves, lo, hi, shardRows = 0) {
     const n = hi - lo;
     this.fields.leaves.forEach((f, k) => {
       const a = leaves[k];
       const bytes = bytesOf(a.data);
       const per = a.shape[0] === 0 ? 0 : bytes.length / a.shape[0];
-      if (this.data[k].buf.length === 0) this.data[k].reserve(rows * per);
-      if (f.shape === null && this.offsets[k].buf.length === 0) this.offsets[k].reserve(8 * (rows + 1));
+      if (this.data[k].buf.length === 0) this.data[k].reserve(shardRows * per);
+      if (f.shape === null && this.offsets[k].buf.length === 0) this.offsets[k].reserve(8 * (shardRows + 1));
       this.data[k].put(bytes.subarray(lo * per, hi * per));
       if (f.shape !== null) return;
       const off = this.offsets[k];

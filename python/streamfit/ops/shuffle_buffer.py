@@ -28,7 +28,7 @@ _TWO32 = 1 << 32
 STEP_ROWS = blk.MAX_ROWS
 """Most incoming rows drawn for at once (4,096, the most rows grouped into a block). The draws are
 Python lists of ints (~70 bytes a row with their ints); a 222k-row CSV block made ~20 MB of them at
-once, and the peak RSS climbed with the number of such blocks (BENCHMARKS.md, "Python CSV memory").
+once, and the peak RSS climbed with the number of such blocks (BENCHMARKS.md, suite run 11).
 Longer blocks are taken in views of this many rows; the order is the same, only the output blocks
 are shorter. Steps of 4,096 rows were also faster than steps of 16,384 (a 20M-row epoch through
 shuffle(buffer_size=10000): 18.6 s against 27.6 s), the gathers staying in cache."""

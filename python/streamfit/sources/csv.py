@@ -9,7 +9,7 @@ dropped and counted instead (SPEC §4.6).
 
 ``block_size`` is 1 MiB by default: parsing a piece takes ~4x its size in numpy temporaries on each
 parse thread, so 4 MiB pieces doubled the peak RSS (107 -> 53 MB over 2M rows) and made it climb
-with the file, for the same rows/s (BENCHMARKS.md, "Python CSV memory").
+with the file, for the same rows/s (BENCHMARKS.md, suite run 11).
 """
 
 from __future__ import annotations
