@@ -10,7 +10,7 @@ read from the OS (wait4), by bench/memory_stream_py.py / bench/memory_stream_js.
     generator (k * --records records) and packed (order global, over that pack), shuffled with
     seed 1 where the source allows (a buffer of 10,000 rows / 1,000 records for the streams, a
     global shuffle otherwise) and batched by 32.
-1x has to be past every fixed-size buffer for the ratio to mean anything: a 4 MiB CSV block, the
+1x has to be past every fixed-size buffer for the ratio to mean anything: a 1 MiB CSV block, the
 shuffle buffers, a packed reader's gather blocks (hence a generator-made pack of hundreds of MB
 rather than one of the few hundred images) and the shards a packed reader may hold within its
 prefetch_bytes (Node holds the whole pack in a global order when it fits). That last one is a

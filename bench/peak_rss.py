@@ -3,7 +3,7 @@
 Linux keeps a process's peak RSS across exec, and a child made by vfork (Python's subprocess)
 starts from its parent's: `/bin/true` run from a process that once held 225 MB reports 225 MB.
 So wait4 in the benchmark itself reported at least the benchmark's own peak (80 MB after it made
-the 10x data) for every child. This launcher is small (~9 MB, no site imports): CMD's peak is its
+the 10x data) for every child. This launcher is small (~5 MB, no site imports): CMD's peak is its
 own unless it is below that. CMD's stdout, stderr and exit status pass through.
 """
 import os
