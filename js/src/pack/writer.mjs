@@ -26,6 +26,7 @@ import { removeStale, scan } from './resume.mjs';
 import { ShardBuffer, stagingBuffer, writeShard } from './shard_writer.mjs';
 import { closeFile, fsyncFd, fsyncFolder, openFile, writeAll } from './files.mjs';
 import { withDecodePool } from '../tfjs/decode_pool.mjs';
+import { fullGc } from '../core/full_gc.mjs';
 
 export const DEFAULT_SHARD_BYTES = 128 * 2 ** 20;
 
@@ -95,6 +96,7 @@ class Shards {
     this.spare = shard;
     this.filling.clear();
     this.size = 0;
+    fullGc(); // the records just copied are garbage: free them now, not when V8 gets to them (full_gc.mjs)
   }
 
   async collect() {
