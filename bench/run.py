@@ -83,6 +83,57 @@ def run_child(cmd):
         return out.read(), kib / 1024  # ru_maxrss is in KiB on Linux
 
 
+class ForkServer:
+    """Runs `[PY, SCRIPT, ARG...]` commands as children of bench/fork_server.py (its docstring: each
+    its own process, forked after numpy, TensorFlow and Keras are imported). `run(cmd)` answers as
+    run_child: (stdout, the child's own peak RSS in MB). `start()` (else the first run) starts the
+    server and waits for its imports; `close()` ends it.
+    """
+
+    def __init__(self):
+        self.proc = None
+        self.log = None
+
+    def start(self):
+        if self.proc is not None:
+            return
+        self.log = tempfile.TemporaryFile("w+")
+        self.proc = subprocess.Popen([PY, os.path.join(ROOT, "bench", "fork_server.py")], cwd=ROOT, env=ENV,
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log, text=True)
+        self._reply("starting")
+
+    def _reply(self, doing):
+        line = self.proc.stdout.readline()
+        if not line:
+            self.log.seek(0)
+            raise SystemExit(f"bench/fork_server.py stopped (exit status {self.proc.wait()}) while {doing}:\n"
+                             f"{self.log.read()[-3000:]}")
+        return json.loads(line)
+
+    def run(self, cmd):
+        if cmd[0] != PY:
+            raise ValueError(f"the fork server runs Python scripts with {PY}, not {cmd[0]}")
+        self.start()
+        with tempfile.TemporaryDirectory() as tmp:
+            out, err = os.path.join(tmp, "out"), os.path.join(tmp, "err")
+            self.proc.stdin.write(json.dumps({"argv": list(cmd[1:]), "stdout": out, "stderr": err}) + "\n")
+            self.proc.stdin.flush()
+            reply = self._reply("running " + " ".join(cmd))
+            with open(out) as f:
+                text = f.read()
+            if reply["status"] != 0:
+                with open(err) as f:
+                    raise SystemExit(f"{' '.join(cmd)} failed (exit status {reply['status']}):\n{f.read()[-3000:]}")
+        return text, reply["peak_rss_kib"] / 1024
+
+    def close(self):
+        if self.proc is not None:
+            self.proc.stdin.close()
+            self.proc.wait()
+            self.log.close()
+            self.proc = None
+
+
 def last_json(text):
     return json.loads(text.strip().splitlines()[-1])
 

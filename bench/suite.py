@@ -4,7 +4,10 @@ Prints figures and asserts nothing. Generates its own data (bench/suite_data.py:
 class folders of SIZE x SIZE JPEGs, a CSV of x,y rows; a streamfit pack of the images), then runs
 every contender of bench/contenders/ (see its README: one script each, written the way its users
 write it) in its own process, in rounds: each round runs every contender once, so a slow spell of
-this shared machine hits the contender and its in-memory reference alike. Per contender and mode:
+this shared machine hits the contender and its in-memory reference alike. A Python contender's
+process is forked from bench/fork_server.py, which has imported numpy, TensorFlow and Keras (3.7 s
+a process: 6 of a fresh suite's 15 minutes); the Keras trainer that Node's engines are measured
+against starts fresh. Per contender and mode:
   - alone: samples/s of the input pipeline by itself; fit: samples/s of model.fit / fitDataset
     fed by it (the language's reference model; the first epoch is not timed);
   - median of --repeats rounds with the min-max range, the median wall time of the process and
@@ -29,17 +32,19 @@ import subprocess
 import sys
 import time
 
-from run import PY, ROOT, last_json, node, run_child, write_results
+from run import PY, ROOT, ForkServer, last_json, node, run_child, write_results
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from suite_data import generate  # noqa: E402
 
 
-def contender(name, kind, lang, script, label, ref=None, args=(), modes=("alone", "fit"), data="main"):
-    """``data`` "big": the --big-rows CSV (a reader's steady pace needs more than a few of its blocks)."""
+def contender(name, kind, lang, script, label, ref=None, args=(), modes=("alone", "fit"), data="main", fresh=False):
+    """``data`` "big": the --big-rows CSV (a reader's steady pace needs more than a few of its blocks).
+    A Python contender is forked from bench/fork_server.py unless ``fresh``: a reference that Node
+    contenders are measured against starts as a user's process does (its own imports)."""
     return {"name": name, "kind": kind, "lang": lang, "script": script, "label": label, "ref": ref,
-            "args": list(args), "modes": list(modes), "data": data}
+            "args": list(args), "modes": list(modes), "data": data, "fresh": fresh}
 
 
 # In each (kind, lang) the reference is the in-memory contender; its name ends in _inmem_*.
@@ -94,7 +99,7 @@ CONTENDERS = [
               None, ["--batches"], ("alone",), "big"),
     # One spec (engine_spec.json: the pack, the image CNN), each language's trainer (SPEC §5.7)
     contender("eng_keras_py", "engines", "python", "engine_fit.py", "Python trainer (Keras fit) (reference)",
-              None, ["--packed"], ("fit",)),
+              None, ["--packed"], ("fit",), fresh=True),
     contender("eng_layers_js", "engines", "node", "engine_fit.mjs", "Node trainer, --engine layers (tfjs layers)",
               "eng_keras_py", ["--packed", "--engine", "layers"], ("fit",)),
     contender("eng_graph_js", "engines", "node", "engine_fit.mjs", "Node trainer, --engine graph (trainer SavedModel)",
@@ -110,10 +115,15 @@ def command(c, data, mode, args):
                   "--epochs", str(args.epochs), "--min-seconds", str(args.min_seconds), *c["args"]]
 
 
-def measure(c, data, mode, args):
-    """One run of one contender: (samples/s, samples timed, wall seconds, peak RSS MB)."""
+def measure(c, data, mode, args, server):
+    """One run of one contender: (samples/s, samples timed, wall seconds, peak RSS MB). A Python one is
+    forked by `server` (a run.ForkServer: after the imports every Python contender starts with)."""
+    cmd = command(c, data, mode, args)
+    forked = c["lang"] == "python" and not c["fresh"]
+    if forked:
+        server.start()  # its imports are not this contender's wall time
     t0 = time.perf_counter()
-    out, rss = run_child(command(c, data, mode, args))
+    out, rss = server.run(cmd) if forked else run_child(cmd)
     r = last_json(out)
     got = {"rate": r["records_per_s"], "records": r["records"], "wall": time.perf_counter() - t0, "rss": rss}
     if "pair_ratios" in r:  # img_fit_pairs: packed / in-memory of each epoch pair, in one process
@@ -231,15 +241,19 @@ def main(argv=None):
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores; {args.images} JPEGs {args.size}x{args.size}, "
           f"{args.rows:,} CSV rows; {args.repeats} rounds: median, min, max (samples/s), wall s, peak RSS MB")
     runs = {}
-    for rnd in range(args.repeats):
-        print(f"-- round {rnd + 1}/{args.repeats}", flush=True)
-        for mode in modes:
-            for c in chosen:
-                if mode in c["modes"]:
-                    r = measure(c, data[c["data"]], mode, args)
-                    runs.setdefault((c["name"], mode), []).append(r)
-                    print(f"   {c['name']:<22}{mode:<6}{fmt_rate(r['rate']):>10}  {r['wall']:.1f} s  "
-                          f"{r['rss']:,.0f} MB", flush=True)
+    server = ForkServer()
+    try:
+        for rnd in range(args.repeats):
+            print(f"-- round {rnd + 1}/{args.repeats}", flush=True)
+            for mode in modes:
+                for c in chosen:
+                    if mode in c["modes"]:
+                        r = measure(c, data[c["data"]], mode, args, server)
+                        runs.setdefault((c["name"], mode), []).append(r)
+                        print(f"   {c['name']:<22}{mode:<6}{fmt_rate(r['rate']):>10}  {r['wall']:.1f} s  "
+                              f"{r['rss']:,.0f} MB", flush=True)
+    finally:
+        server.close()
     rows = summarise(runs, chosen, modes)
     print(f"{'contender':<22}{'mode':<6}{'median':>10}{'min':>10}{'max':>10}{'wall s':>8}{'RSS MB':>9}  vs in-memory")
     for row in rows:
