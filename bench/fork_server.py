@@ -1,7 +1,8 @@
-"""Starts the suite's Python contenders by fork, from one process that has imported what they all
-import first (numpy, TensorFlow, Keras: ~3.7 s a process on this machine, ~6 minutes of a 3-round
-suite). Each contender still runs in its own process, and its rate is timed inside it after its
-imports, as before; only its wall time is shorter.
+"""Starts the suite's Python contenders in alone mode by fork, from one process that has imported
+what they all import first (numpy, TensorFlow, Keras: ~3.7 s a process on this machine, ~2 minutes
+of a 3-round suite). Each contender still runs in its own process, and its rate is timed inside it
+after its imports, as before; only its wall time is shorter. Fit mode starts fresh processes
+(bench/suite.py says why: Keras's per-step work ran slower in a forked child).
 
 `python bench/fork_server.py` reads requests from stdin, one JSON line each:
     {"argv": ["SCRIPT.py", ARG...], "stdout": PATH, "stderr": PATH}

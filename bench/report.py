@@ -74,13 +74,21 @@ def kind_table(rows, kind, versus="in-memory"):
     return "\n".join(out)
 
 
+def spread(runs):
+    """'min–max' MB of a case's runs at one scale ('–' for a row saved before runs were kept)."""
+    return f"{min(runs):,.0f}–{max(runs):,.0f}" if runs else "–"
+
+
 def memory_table(memory):
-    out = ["| source | language | 1× records | peak RSS 1× | 10× records | peak RSS 10× | **10×/1×** |",
+    """Medians of the runs, with each scale's range: where the ranges overlap, the 10x/1x ratio is
+    within the run-to-run spread of that case."""
+    out = ["| source | language | 1× records | peak RSS 1× (runs) | 10× records | peak RSS 10× (runs) | **10×/1×** |",
            "|---|---|---|---|---|---|---|"]
     for m in memory:
         mark = "✔" if m["ratio"] <= 1.05 else "✘"
-        out.append(f"| {m['source']} | {m['language']} | {m['records_1x']:,} | {m['rss_1x_mb']:,.0f} MB | "
-                   f"{m['records_10x']:,} | {m['rss_10x_mb']:,.0f} MB | **{m['ratio']:.2f}** {mark} |")
+        out.append(f"| {m['source']} | {m['language']} | {m['records_1x']:,} | {m['rss_1x_mb']:,.0f} MB "
+                   f"({spread(m.get('rss_runs_1x_mb'))}) | {m['records_10x']:,} | {m['rss_10x_mb']:,.0f} MB "
+                   f"({spread(m.get('rss_runs_10x_mb'))}) | **{m['ratio']:.2f}** {mark} |")
     return "\n".join(out)
 
 
@@ -162,7 +170,10 @@ def write_report(rows, memory, args, started, cmd):
              f"`{cmd}` on {started:%Y-%m-%d %H:%M} UTC; machine: {machine()}. "
              f"{args.images} JPEGs of {args.size}×{args.size} (batch 32, small CNN), a CSV of {args.rows:,} "
              f"`x,y` rows (batch 250, Dense 16-8-1, MAE, Adam; the 'own batches' rows read one of "
-             f"{getattr(args, 'big_rows', 0):,} rows). Each contender ran in its own process, "
+             f"{getattr(args, 'big_rows', 0):,} rows). Each contender ran in its own process (in alone mode "
+             "a Python one is forked after the numpy, TensorFlow and Keras imports they share: its peak "
+             "RSS leaves out the library pages it never touches, ~250-350 MB where a fresh process reads "
+             "~530-640), "
              f"{args.repeats} rounds (every contender once per round); median (min–max) of samples/s; "
              "alone = the input pipeline by itself, fit = the same language's reference model fed by it "
              f"({args.epochs} epochs, the first not timed); vs in-memory = median over rounds of the ratio "

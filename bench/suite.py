@@ -4,10 +4,10 @@ Prints figures and asserts nothing. Generates its own data (bench/suite_data.py:
 class folders of SIZE x SIZE JPEGs, a CSV of x,y rows; a streamfit pack of the images), then runs
 every contender of bench/contenders/ (see its README: one script each, written the way its users
 write it) in its own process, in rounds: each round runs every contender once, so a slow spell of
-this shared machine hits the contender and its in-memory reference alike. A Python contender's
-process is forked from bench/fork_server.py, which has imported numpy, TensorFlow and Keras (3.7 s
-a process: 6 of a fresh suite's 15 minutes); the Keras trainer that Node's engines are measured
-against starts fresh. Per contender and mode:
+this shared machine hits the contender and its in-memory reference alike. In alone mode a Python
+contender's process is forked from bench/fork_server.py, which has imported numpy, TensorFlow and
+Keras (3.7 s a process); in fit mode it starts fresh: forked, Keras's per-step work ran 7-19%
+slower in CSV fits (5 alternating pairs), which would tilt the fit ratios. Per contender and mode:
   - alone: samples/s of the input pipeline by itself; fit: samples/s of model.fit / fitDataset
     fed by it (the language's reference model; the first epoch is not timed);
   - median of --repeats rounds with the min-max range, the median wall time of the process and
@@ -39,12 +39,10 @@ sys.path.insert(0, HERE)
 from suite_data import generate  # noqa: E402
 
 
-def contender(name, kind, lang, script, label, ref=None, args=(), modes=("alone", "fit"), data="main", fresh=False):
-    """``data`` "big": the --big-rows CSV (a reader's steady pace needs more than a few of its blocks).
-    A Python contender is forked from bench/fork_server.py unless ``fresh``: a reference that Node
-    contenders are measured against starts as a user's process does (its own imports)."""
+def contender(name, kind, lang, script, label, ref=None, args=(), modes=("alone", "fit"), data="main"):
+    """``data`` "big": the --big-rows CSV (a reader's steady pace needs more than a few of its blocks)."""
     return {"name": name, "kind": kind, "lang": lang, "script": script, "label": label, "ref": ref,
-            "args": list(args), "modes": list(modes), "data": data, "fresh": fresh}
+            "args": list(args), "modes": list(modes), "data": data}
 
 
 # In each (kind, lang) the reference is the in-memory contender; its name ends in _inmem_*.
@@ -99,7 +97,7 @@ CONTENDERS = [
               None, ["--batches"], ("alone",), "big"),
     # One spec (engine_spec.json: the pack, the image CNN), each language's trainer (SPEC §5.7)
     contender("eng_keras_py", "engines", "python", "engine_fit.py", "Python trainer (Keras fit) (reference)",
-              None, ["--packed"], ("fit",), fresh=True),
+              None, ["--packed"], ("fit",)),
     contender("eng_layers_js", "engines", "node", "engine_fit.mjs", "Node trainer, --engine layers (tfjs layers)",
               "eng_keras_py", ["--packed", "--engine", "layers"], ("fit",)),
     contender("eng_graph_js", "engines", "node", "engine_fit.mjs", "Node trainer, --engine graph (trainer SavedModel)",
@@ -116,10 +114,10 @@ def command(c, data, mode, args):
 
 
 def measure(c, data, mode, args, server):
-    """One run of one contender: (samples/s, samples timed, wall seconds, peak RSS MB). A Python one is
-    forked by `server` (a run.ForkServer: after the imports every Python contender starts with)."""
+    """One run of one contender: (samples/s, samples timed, wall seconds, peak RSS MB). A Python one
+    in alone mode is forked by `server` (a run.ForkServer, after the imports they all start with)."""
     cmd = command(c, data, mode, args)
-    forked = c["lang"] == "python" and not c["fresh"]
+    forked = c["lang"] == "python" and mode == "alone"
     if forked:
         server.start()  # its imports are not this contender's wall time
     t0 = time.perf_counter()
