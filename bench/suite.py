@@ -81,13 +81,13 @@ CONTENDERS = [
     contender("csv_streamfit_py", "csv", "python", "csv_streamfit.py", "streamfit", "csv_inmem_py"),
     contender("csv_batches_py", "csv", "python", "csv_streamfit.py", "streamfit, its own batches (numpy), big CSV",
               None, ["--batches"], ("alone",), "big"),
-    # 6 epochs, 5 timed: at steps_per_execution 100 an epoch of the 100,000 rows lasts ~0.1 s, and one
-    # timed epoch gave 0.38-1.0M rows/s for the same code (suite run 8)
-    contender("csv_inmem_py_spe", "csv", "python", "csv_inmem.py",
-              "in-memory, steps_per_execution 100, 6 epochs (reference)", None,
-              ["--steps-per-execution", "100", "--epochs", "6"], ("fit",)),
-    contender("csv_streamfit_py_spe", "csv", "python", "csv_streamfit.py", "streamfit, steps_per_execution 100, 6 epochs",
-              "csv_inmem_py_spe", ["--steps-per-execution", "100", "--epochs", "6"], ("fit",)),
+    # the CSV target's ratio in one process (as img_pairs_*): separate processes moved it 0.75-1.45
+    # between runs of the same code (suite runs 11, 12)
+    contender("csv_pairs_py", "csv", "python", "csv_fit_pairs.py",
+              "streamfit vs in-memory, one process, epoch pairs", None, ["--pairs", "4"], ("fit",)),
+    # an epoch lasts ~0.1 s at steps_per_execution 100: more pairs
+    contender("csv_pairs_py_spe", "csv", "python", "csv_fit_pairs.py",
+              "the same, steps_per_execution 100", None, ["--pairs", "8", "--steps-per-execution", "100"], ("fit",)),
     contender("csv_inmem_js", "csv", "node", "csv_inmem.mjs", "in-memory tensors (reference)"),
     contender("csv_tfjs_generator", "csv", "node", "csv_tfjs_generator.mjs",
               "per-row async generator + tf.data", "csv_inmem_js"),
@@ -95,6 +95,8 @@ CONTENDERS = [
     contender("csv_streamfit_js", "csv", "node", "csv_streamfit.mjs", "streamfit", "csv_inmem_js"),
     contender("csv_batches_js", "csv", "node", "csv_streamfit.mjs", "streamfit, its own batches (typed arrays), big CSV",
               None, ["--batches"], ("alone",), "big"),
+    contender("csv_pairs_js", "csv", "node", "csv_fit_pairs.mjs",
+              "streamfit vs in-memory, one process, epoch pairs", None, ["--pairs", "4"], ("fit",)),
     # One spec (engine_spec.json: the pack, the image CNN), each language's trainer (SPEC §5.7)
     contender("eng_keras_py", "engines", "python", "engine_fit.py", "Python trainer (Keras fit) (reference)",
               None, ["--packed"], ("fit",)),
@@ -124,7 +126,7 @@ def measure(c, data, mode, args, server):
     out, rss = server.run(cmd) if forked else run_child(cmd)
     r = last_json(out)
     got = {"rate": r["records_per_s"], "records": r["records"], "wall": time.perf_counter() - t0, "rss": rss}
-    if "pair_ratios" in r:  # img_fit_pairs: packed / in-memory of each epoch pair, in one process
+    if "pair_ratios" in r:  # img_fit_pairs, csv_fit_pairs: streamfit / in-memory of each epoch pair, in one process
         got["pair_ratios"] = r["pair_ratios"]
     return got
 

@@ -242,6 +242,25 @@ export function emit(result) {
 }
 
 /**
+ * The CSV in-memory reference's data: DATA_DIR/xy.csv read and parsed (Number()) into x and y,
+ * float32 [N, 1] tensors each.
+ */
+export function csvTensors(tf, dataDir) {
+  const lines = readFileSync(join(dataDir, 'xy.csv'), 'utf8').split('\n');
+  const xs = new Float32Array(lines.length);
+  const ys = new Float32Array(lines.length);
+  let n = 0;
+  for (let i = 1; i < lines.length; i++) { // line 0: the header
+    if (lines[i] === '') continue;
+    const c = lines[i].indexOf(',');
+    xs[n] = Number(lines[i].slice(0, c));
+    ys[n] = Number(lines[i].slice(c + 1));
+    n += 1;
+  }
+  return { x: tf.tensor2d(xs.subarray(0, n), [n, 1]), y: tf.tensor2d(ys.subarray(0, n), [n, 1]), n };
+}
+
+/**
  * The in-memory reference's data: every file of DATA_DIR/flat decoded once into one float32
  * [N, S, S, 3] tensor (/255) and N float32 labels (tfjs's sparseCategoricalCrossentropy takes
  * float32 labels only).

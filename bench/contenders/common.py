@@ -69,6 +69,12 @@ def image_arrays(data_dir):
     return x, y
 
 
+def csv_arrays(data_dir):
+    """xy.csv read with `np.loadtxt` into float32 x (n, 1) and y (n,) (the in-memory reference's data)."""
+    data = np.loadtxt(os.path.join(data_dir, "xy.csv"), delimiter=",", skiprows=1, dtype=np.float32)
+    return data[:, :1], data[:, 1]
+
+
 def csv_rows(path):
     """Data rows of a CSV with a header line (newlines counted in 1 MiB blocks)."""
     lines = 0

@@ -1,25 +1,11 @@
 // The in-memory reference: DATA_DIR/xy.csv read and parsed once, before any clock starts, into
 // x and y, float32 [N, 1] each. fit: model.fit(x, y, {batchSize 250}) as users write it, so with
 // tfjs's default shuffle (true: a gather per batch). alone: tf.slice batches in file order.
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { parseContenderArgs, getTf, csvModel, runAlone, runFit, emit } from './common.mjs';
+import { parseContenderArgs, getTf, csvModel, csvTensors, runAlone, runFit, emit } from './common.mjs';
 
 const args = parseContenderArgs();
 const tf = await getTf();
-const lines = readFileSync(path.join(args.dataDir, 'xy.csv'), 'utf8').split('\n');
-const xs = new Float32Array(lines.length);
-const ys = new Float32Array(lines.length);
-let n = 0;
-for (let i = 1; i < lines.length; i++) { // line 0: the header
-  if (lines[i] === '') continue;
-  const c = lines[i].indexOf(',');
-  xs[n] = Number(lines[i].slice(0, c));
-  ys[n] = Number(lines[i].slice(c + 1));
-  n += 1;
-}
-const x = tf.tensor2d(xs.subarray(0, n), [n, 1]);
-const y = tf.tensor2d(ys.subarray(0, n), [n, 1]);
+const { x, y, n } = csvTensors(tf, args.dataDir);
 const BATCH = 250;
 
 async function* sliceBatches() {

@@ -7,19 +7,15 @@ is --repeat passes over the images (default 5: the suite's 320 images make 1,600
 the arrays are concatenated that many times, the pipeline gets a `repeat` before its batch), so that
 starting an epoch (to_tf's new iterator and the pipeline's first block: ~25 ms here with
 from_generator, less since to_tf's own bridge) weighs on the ratio as it does in an epoch of
-realistic length, not 5x as much. After one untimed epoch each
-(tracing), they train one epoch at a time in turns, --pairs times, the order
-alternating (in-memory first, then packed first, ...) so that a slow spell of this shared machine
-falls on both; each epoch is timed by Keras's epoch callbacks. Fit mode only.
+realistic length, not 5x as much. They train in epoch pairs (pairs.py). Fit mode only.
 
 Output: the usual JSON line with the packed model's samples/s, plus `pair_ratios` (packed / in-memory
 samples/s of each pair), `packed_rates` and `inmem_rates`."""
-import statistics
-
 import numpy as np
 
-from common import EpochTimer, IMAGE_BATCH, emit, image_arrays, image_model, parse_args
+from common import IMAGE_BATCH, emit, image_arrays, image_model, parse_args
 from img_streamfit import pipeline
+from pairs import run_pairs
 
 
 def main():
@@ -39,25 +35,13 @@ def main():
     models = {"inmem": image_model(args.size, args.steps_per_execution),
               "packed": image_model(args.size, args.steps_per_execution)}
 
-    def epoch(which):
-        timer = EpochTimer()
+    def train_epoch(which, callbacks):
         if which == "inmem":
-            models[which].fit(x, y, batch_size=IMAGE_BATCH, epochs=1, shuffle=True, callbacks=[timer], verbose=0)
+            models[which].fit(x, y, batch_size=IMAGE_BATCH, epochs=1, shuffle=True, callbacks=callbacks, verbose=0)
         else:
-            models[which].fit(dataset, epochs=1, callbacks=[timer], verbose=0)
-        return len(x) / timer.seconds[0]
+            models[which].fit(dataset, epochs=1, callbacks=callbacks, verbose=0)
 
-    epoch("inmem"), epoch("packed")  # tracing, not timed
-    rates = {"inmem": [], "packed": []}
-    for k in range(args.pairs):
-        for which in (("inmem", "packed") if k % 2 == 0 else ("packed", "inmem")):
-            rates[which].append(epoch(which))
-    ratios = [p / m for p, m in zip(rates["packed"], rates["inmem"])]
-    seconds = sum(len(x) / r for r in rates["packed"])
-    emit({"records": len(x) * args.pairs, "seconds": seconds, "records_per_s": len(x) * args.pairs / seconds,
-          "epochs": args.pairs, "first_epoch_s": None, "pair_ratios": ratios,
-          "packed_rates": rates["packed"], "inmem_rates": rates["inmem"],
-          "ratio_median": statistics.median(ratios), "epoch_records": len(x)})
+    emit(run_pairs(train_epoch, len(x), args.pairs, "packed"))
 
 
 if __name__ == "__main__":
