@@ -9,10 +9,12 @@ after its imports, as before; only its wall time is shorter. Fit mode starts fre
 For each it forks a child that runs SCRIPT as `__main__` (sys.argv = argv, SCRIPT's folder first on
 sys.path, stdin /dev/null, stdout and stderr to the files), waits for it and answers one JSON line:
     {"status": EXIT_CODE, "peak_rss_kib": N}
-N is the child's own peak RSS from wait4: a forked child starts with the pages it shares with this
-process, as a fresh process has them once it has imported the same modules. It stops at the end of
-stdin. Its first line, once the imports are done, is `{"ready": true}`. Only numpy's OpenBLAS has a thread at fork time (TensorFlow starts its own threads at its
-first op, in the child); OpenBLAS makes itself safe to fork.
+N is the child's own peak RSS from wait4. It counts the server's anonymous memory (a forked
+child's page tables start with it) but not the library pages the child never touches: ~300 MB
+where a fresh process that made the same imports reads ~570. The server stops at the end of stdin.
+Its first line, once the imports are done, is `{"ready": true}`. Only numpy's OpenBLAS has a thread
+at fork time (TensorFlow starts its own threads at its first op, in the child); OpenBLAS makes
+itself safe to fork.
 """
 import gc
 import json
@@ -33,6 +35,7 @@ def child(argv, stdout, stderr):
     try:
         null = os.open(os.devnull, os.O_RDONLY)
         os.dup2(null, 0)
+        os.close(null)
         for fd, path in ((1, stdout), (2, stderr)):
             f = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
             os.dup2(f, fd)

@@ -176,7 +176,7 @@ def write_report(rows, memory, args, started, cmd):
              f"`x,y` rows (batch 250, Dense 16-8-1, MAE, Adam; the 'own batches' rows read one of "
              f"{getattr(args, 'big_rows', 0):,} rows). Each contender ran in its own process (in alone mode "
              "a Python one is forked after the numpy, TensorFlow and Keras imports they share: its peak "
-             "RSS leaves out the library pages it never touches, ~250-350 MB where a fresh process reads "
+             "RSS leaves out the library pages it never touches, ~220-350 MB where a fresh process reads "
              "~530-640), "
              f"{args.repeats} rounds (every contender once per round); median (min–max) of samples/s; "
              "alone = the input pipeline by itself, fit = the same language's reference model fed by it "
@@ -186,7 +186,7 @@ def write_report(rows, memory, args, started, cmd):
              "CNN from the pack, the CSV model from the CSV) and one from the in-memory arrays, an epoch "
              "each in turns (order alternating; an image epoch is the images 5 times over, 50 steps), "
              "and give the median "
-             "of every round's pairs' ratios (packed / in-memory): a slow spell of this shared machine, "
+             "of every round's pairs' ratios (streamfit / in-memory): a slow spell of this shared machine, "
              "which moves separate processes by ±20%, then falls on both sides of a pair. "
              "Figures: `bench/results/suite.json`, `memory.json`.", "",
              "### Targets", "", targets_table(rows), "",
