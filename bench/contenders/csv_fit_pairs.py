@@ -21,7 +21,8 @@ def main():
     if args.mode != "fit":
         raise SystemExit("csv_fit_pairs.py measures fit only")
     x, y = csv_arrays(args.data_dir)
-    dataset = sf.csv(os.path.join(args.data_dir, "xy.csv"), features=["x"], label="y").batch(CSV_BATCH).prefetch(4).to_tf()
+    pipe = sf.csv(os.path.join(args.data_dir, "xy.csv"), features=["x"], label="y").batch(CSV_BATCH).prefetch(4)
+    dataset = pipe.to_tf()
     models = {"inmem": csv_model(args.steps_per_execution), "streamed": csv_model(args.steps_per_execution)}
 
     def train_epoch(which, callbacks):
