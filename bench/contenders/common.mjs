@@ -12,11 +12,12 @@ const MAX_EPOCHS = 30; // alone: epochs read in all, the untimed first one inclu
 
 /**
  * `SCRIPT DATA_DIR MODE [--size S] [--epochs E] [--min-seconds T] [--steps-per-execution K]`
- * plus the contender's own boolean `flags` (e.g. ['packed']). `stepsPerExecution` is read and
- * ignored: tfjs has no such option.
+ * plus the contender's own boolean `flags` (e.g. ['packed']) and integer options >= 1 with their
+ * defaults (`counts`, e.g. {pairs: 4}). `stepsPerExecution` is read and ignored: tfjs has no such
+ * option.
  * @example const args = parseContenderArgs(['packed']); // {dataDir, mode, size, epochs, minSeconds, packed}
  */
-export function parseContenderArgs(flags = []) {
+export function parseContenderArgs(flags = [], counts = {}) {
   const options = {
     size: { type: 'string', default: '128' },
     epochs: { type: 'string', default: '2' },
@@ -24,8 +25,9 @@ export function parseContenderArgs(flags = []) {
     'steps-per-execution': { type: 'string', default: '1' },
   };
   for (const f of flags) options[f] = { type: 'boolean', default: false };
+  for (const [name, value] of Object.entries(counts)) options[name] = { type: 'string', default: String(value) };
   const { values, positionals } = parseArgs({ options, allowPositionals: true });
-  const usage = `usage: ${process.argv[1]} DATA_DIR alone|fit [--size S] [--epochs E] [--min-seconds T] [--steps-per-execution K]${flags.map((f) => ` [--${f}]`).join('')}`;
+  const usage = `usage: ${process.argv[1]} DATA_DIR alone|fit [--size S] [--epochs E] [--min-seconds T] [--steps-per-execution K]${flags.map((f) => ` [--${f}]`).join('')}${Object.keys(counts).map((c) => ` [--${c} N]`).join('')}`;
   if (positionals.length !== 2 || !['alone', 'fit'].includes(positionals[1])) throw new RangeError(usage);
   const number = (name, min, integer = true) => {
     const v = Number(values[name]);
@@ -43,6 +45,7 @@ export function parseContenderArgs(flags = []) {
     stepsPerExecution: number('steps-per-execution', 1),
   };
   for (const f of flags) out[f] = values[f];
+  for (const name of Object.keys(counts)) out[name] = number(name, 1);
   return out;
 }
 

@@ -7,10 +7,11 @@
 // rows/s, plus pair_ratios (streamfit / in-memory of each pair), streamed_rates and inmem_rates.
 import path from 'node:path';
 import { csv } from '../../js/index.mjs';
-import { getTf, csvModel, csvTensors, emit } from './common.mjs';
-import { parsePairsArgs, runPairs } from './pairs.mjs';
+import { getTf, csvModel, csvTensors, emit, parseContenderArgs } from './common.mjs';
+import { runPairs } from './pairs.mjs';
 
-const { dataDir, pairs } = parsePairsArgs('csv_fit_pairs.mjs'); // --repeat: not used
+const { dataDir, mode, pairs } = parseContenderArgs([], { pairs: 4 });
+if (mode !== 'fit') throw new RangeError('csv_fit_pairs.mjs measures fit only');
 const tf = await getTf();
 const { x, y, n } = csvTensors(tf, dataDir);
 const dataset = await csv(path.join(dataDir, 'xy.csv'), { features: ['x'], label: ['y'] }).batch(250).prefetch(4).toTfData();

@@ -9,10 +9,11 @@
 // They train in epoch pairs (pairs.mjs). Fit mode only.
 // Output: the usual JSON line with the packed model's samples/s, plus pair_ratios (packed /
 // in-memory samples/s of each pair), packed_rates and inmem_rates.
-import { getTf, imageModel, imageTensors, packedImagePipeline, emit } from './common.mjs';
-import { parsePairsArgs, runPairs } from './pairs.mjs';
+import { getTf, imageModel, imageTensors, packedImagePipeline, emit, parseContenderArgs } from './common.mjs';
+import { runPairs } from './pairs.mjs';
 
-const { dataDir, size, pairs, repeat } = parsePairsArgs('img_fit_pairs.mjs');
+const { dataDir, mode, size, pairs, repeat } = parseContenderArgs([], { pairs: 4, repeat: 5 });
+if (mode !== 'fit') throw new RangeError('img_fit_pairs.mjs measures fit only');
 
 const tf = await getTf();
 const images = imageTensors(tf, dataDir, size);

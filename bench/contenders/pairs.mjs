@@ -6,7 +6,6 @@
 // spell of this shared machine falls on both; each epoch is timed between tfjs's onEpochBegin and
 // onEpochEnd. Resolves to the usual result (the `other` model's samples/s) plus pair_ratios
 // (other / in-memory of each pair), <other>_rates, inmem_rates, ratio_median and epoch_records.
-import { parseArgs } from 'node:util';
 
 /** @example emit(await runPairs((which, callbacks) => models[which].fit(x, y, { epochs: 1, callbacks }), n, 4, 'packed')); */
 export async function runPairs(trainEpoch, records, pairs, other) {
@@ -38,27 +37,3 @@ export async function runPairs(trainEpoch, records, pairs, other) {
   };
 }
 
-/**
- * `SCRIPT DATA_DIR fit [--size S] [--pairs P] [--repeat K]` (and the suite's other common
- * arguments, not used): {dataDir, size, pairs, repeat}.
- */
-export function parsePairsArgs(script) {
-  const { values, positionals } = parseArgs({
-    options: {
-      size: { type: 'string', default: '128' },
-      pairs: { type: 'string', default: '4' },
-      repeat: { type: 'string', default: '5' },
-      epochs: { type: 'string', default: '2' },
-      'min-seconds': { type: 'string', default: '2' },
-      'steps-per-execution': { type: 'string', default: '1' },
-    },
-    allowPositionals: true,
-  });
-  if (positionals.length !== 2 || positionals[1] !== 'fit') throw new RangeError(`usage: ${script} DATA_DIR fit [--size S] [--pairs P] [--repeat K]`);
-  const count = (name) => {
-    const v = Number(values[name]);
-    if (!Number.isInteger(v) || v < 1) throw new RangeError(`--${name} must be an integer >= 1, got ${values[name]}`);
-    return v;
-  };
-  return { dataDir: positionals[0], size: Number(values.size), pairs: count('pairs'), repeat: count('repeat') };
-}
