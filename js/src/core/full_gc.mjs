@@ -6,7 +6,7 @@
 // memory they hold has grown ~64 MB, and sometimes later: in the memory proof a
 // 10x pack, run for 20 s, peaked 10-15% over the 1x pack (2 s) in some runs
 // and not others, as such waits came or did not (BENCHMARKS.md). A collection
-// per shard bounds the garbage to one shard's records at any length.
+// per shard (per 32 MiB of small shards) bounds the garbage to that at any length.
 //
 // node --expose-gc gives globalThis.gc; otherwise the flag is set for a moment
 // to take the function from a new context (node:vm), as jest's leak detector

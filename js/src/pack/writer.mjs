@@ -30,6 +30,9 @@ import { fullGc } from '../core/full_gc.mjs';
 
 export const DEFAULT_SHARD_BYTES = 128 * 2 ** 20;
 
+/** A full collection after the shard that brings the bytes copied since the last one to this (full_gc.mjs). */
+const GC_BYTES = 32 * 2 ** 20;
+
 /** The stages of the pipeline ending in `last`, source first. */
 export function chainOf(last) {
   const out = [];
@@ -64,6 +67,7 @@ class Shards {
     this.filling = new ShardBuffer(fields); // records copied in; the other buffer is being written
     this.spare = new ShardBuffer(fields);
     this.size = 0;
+    this.sinceGc = 0; // data bytes copied since the last full collection
     this.pending = null;
     this.stage = stagingBuffer(); // flush() waits for the previous write: one write uses it at a time
   }
@@ -95,8 +99,12 @@ class Shards {
     this.filling = this.spare;
     this.spare = shard;
     this.filling.clear();
+    this.sinceGc += this.size;
     this.size = 0;
-    fullGc(); // the records just copied are garbage: free them now, not when V8 gets to them (full_gc.mjs)
+    if (this.sinceGc >= GC_BYTES) { // the records copied are garbage: free them now, not when V8 gets to them
+      fullGc();
+      this.sinceGc = 0;
+    }
   }
 
   async collect() {
