@@ -5,7 +5,7 @@ import { readFileSync, readdirSync, existsSync, statSync, mkdtempSync, rmSync } 
 import { tmpdir } from 'node:os';
 import { join, dirname, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { mix32, combine, Prng, permute, pipelineFromSpec, digest } from '../../js/index.mjs';
+import { mix32, combine, Prng, permute, pipelineFromSpec, digest, NdArray } from '../../js/index.mjs';
 import { bufferShuffle } from '../../js/src/ops/shuffle.mjs';
 import { toValues } from '../../js/src/core/record.mjs';
 
@@ -62,6 +62,27 @@ test('vectors/buffer_shuffle.json', async () => {
     const out = [];
     for await (const x of bufferShuffle(input(), c.buffer_size, c.seed, c.epoch)) out.push(x);
     assert.deepEqual(out, c.order, `n=${c.n} B=${c.buffer_size} seed=${c.seed} epoch=${c.epoch}`);
+  }
+});
+
+// The buffer keeps its own copies of records of 1 KiB or more (shuffle.mjs): the
+// same vectors over such records, their layout changing every third record.
+test('vectors/buffer_shuffle.json over records the buffer copies', async () => {
+  for (const c of vector('buffer_shuffle.json').cases) {
+    async function* input() {
+      for (let i = 0; i < c.n; i++) {
+        const shape = i % 3 === 0 ? [600, 2] : [1200];
+        yield [new NdArray('uint8', shape, new Uint8Array(1200).fill(i % 251)), NdArray.scalar('int32', i)];
+      }
+    }
+    const order = [];
+    for await (const [x, i] of bufferShuffle(input(), c.buffer_size, c.seed, c.epoch)) {
+      const k = i.data[0];
+      assert.deepEqual(x.shape, k % 3 === 0 ? [600, 2] : [1200]);
+      assert.ok(x.data.every((v) => v === k % 251), `record ${k}'s bytes`);
+      order.push(k);
+    }
+    assert.deepEqual(order, c.order, `n=${c.n} B=${c.buffer_size} seed=${c.seed} epoch=${c.epoch}`);
   }
 });
 

@@ -5,6 +5,7 @@ import { fromRange, Pipeline, NdArray } from '../../js/index.mjs';
 import { Stage } from '../../js/src/ops/stage.mjs';
 import { readAhead } from '../../js/src/ops/prefetch.mjs';
 import { bufferShuffle } from '../../js/src/ops/shuffle.mjs';
+import { fullGc } from '../../js/src/core/full_gc.mjs';
 import { collect, fromArray } from './helpers.mjs';
 
 const range = (n) => Array.from({ length: n }, (_, i) => i);
@@ -18,6 +19,46 @@ test('buffer shuffle yields a permutation for many (n, B), identity for B = 1', 
       if (B === 1) assert.deepEqual(out, range(n));
     }
   }
+});
+
+test('a buffer shuffle holds copies of records of 1 KiB or more, so upstream\'s are garbage once in', async () => {
+  const made = [];
+  async function* input() {
+    for (let i = 0; i < 12; i++) {
+      const x = new NdArray('float32', [256], new Float32Array(256).fill(i)); // 1 KiB
+      made.push(new WeakRef(x));
+      yield x;
+    }
+  }
+  const it = bufferShuffle(input(), 8, 7, 1);
+  const first = (await it.next()).value; // the buffer has taken 9 records
+  assert.ok(made.every((r) => r.deref() !== first), 'a record out is a copy');
+  await new Promise((resolve) => setImmediate(resolve)); // WeakRefs hold their targets until the job ends
+  fullGc();
+  const alive = made.slice(0, 8).filter((r) => r.deref() !== undefined).length;
+  assert.equal(alive, 0, `${alive} of the first 8 records upstream made are still reachable`);
+  const rest = [first];
+  for await (const x of it) rest.push(x);
+  assert.deepEqual(rest.map((x) => x.data[0]).sort((a, b) => a - b), range(12));
+  // Records under 1 KiB pass as they came.
+  const small = [NdArray.scalar('int32', 1), NdArray.scalar('int32', 2)];
+  const out = [];
+  for await (const x of bufferShuffle(fromArray(small), 4, 7, 1)) out.push(x);
+  assert.ok(out.every((x) => small.includes(x)));
+});
+
+test('a buffer shuffle\'s copies are not changed by what upstream does to its records later', async () => {
+  const shared = new NdArray('uint8', [2048], new Uint8Array(2048));
+  async function* input() {
+    for (let i = 0; i < 6; i++) {
+      shared.data.fill(i); // a generator refilling one array, as some do
+      yield shared;
+    }
+  }
+  const out = [];
+  for await (const x of bufferShuffle(input(), 4, 3, 0)) out.push(x);
+  assert.deepEqual(out.map((x) => x.data[0]).sort(), [0, 1, 2, 3, 4, 5]);
+  assert.ok(out.every((x) => x.data.every((v) => v === x.data[0])));
 });
 
 test('global shuffle is a permutation, new per epoch, fixed with reshuffleEachIteration=false', async () => {

@@ -71,6 +71,65 @@ export function unflatten(like, leaves) {
   return build(like);
 }
 
+/**
+ * Bytes of a record's leaves, or -1 when some leaf is not an NdArray (so not
+ * a record).
+ */
+export function recordBytes(tree) {
+  if (tree instanceof NdArray) return tree.data.byteLength;
+  let sum = 0;
+  if (Array.isArray(tree)) {
+    for (const t of tree) {
+      const b = recordBytes(t);
+      if (b < 0) return -1;
+      sum += b;
+    }
+    return sum;
+  }
+  if (!isDict(tree)) return -1;
+  for (const k of Object.keys(tree)) {
+    const b = recordBytes(tree[k]);
+    if (b < 0) return -1;
+    sum += b;
+  }
+  return sum;
+}
+
+/** Whether record b has the tree, dtypes and shapes of record a (dict keys in any order). */
+export function sameLayout(a, b) {
+  if (a instanceof NdArray) {
+    if (!(b instanceof NdArray) || b.dtype !== a.dtype || b.shape.length !== a.shape.length) return false;
+    for (let k = 0; k < a.shape.length; k++) if (b.shape[k] !== a.shape[k]) return false;
+    return true;
+  }
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || b.length !== a.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameLayout(a[i], b[i])) return false;
+    return true;
+  }
+  if (!isDict(b)) return false;
+  const keys = Object.keys(a);
+  if (Object.keys(b).length !== keys.length) return false;
+  for (const k of keys) if (!Object.hasOwn(b, k) || !sameLayout(a[k], b[k])) return false;
+  return true;
+}
+
+/** A record with fresh copies of its leaves (dict keys in insertion order). */
+export function cloneRecord(tree) {
+  if (tree instanceof NdArray) return new NdArray(tree.dtype, tree.shape, tree.data.slice());
+  if (Array.isArray(tree)) return tree.map(cloneRecord);
+  const out = {};
+  for (const k of Object.keys(tree)) out[k] = cloneRecord(tree[k]);
+  return out;
+}
+
+/** Copies the values of record `src` into record `dst` of the same layout (sameLayout). */
+export function copyRecordInto(dst, src) {
+  if (dst instanceof NdArray) dst.data.set(src.data);
+  else if (Array.isArray(dst)) for (let i = 0; i < dst.length; i++) copyRecordInto(dst[i], src[i]);
+  else for (const k of Object.keys(dst)) copyRecordInto(dst[k], src[k]);
+}
+
 function structureOf(tree) {
   if (tree instanceof NdArray) return '*';
   if (Array.isArray(tree)) return `(${tree.map(structureOf).join(',')})`;
