@@ -12,10 +12,12 @@ const TF_DTYPE = { uint8: 'int32', int32: 'int32', float32: 'float32', float64: 
 
 /**
  * One tensor for one leaf. A uint8 leaf goes to TensorFlow as uint8 (a quarter of the bytes) and
- * TF's Cast widens it to int32 there: no JavaScript loop over its values.
+ * TF's Cast widens it there, to int32, or straight to float32 with `toFloat` (where the tensor
+ * tail casts it to float32 next: one pass and one tensor fewer, the same values): no JavaScript
+ * loop over its values.
  */
-export function leafToTensor(tf, leaf) {
-  if (leaf.dtype === 'uint8') return uint8ToInt32(tf, leaf);
+export function leafToTensor(tf, leaf, toFloat = false) {
+  if (leaf.dtype === 'uint8') return uint8Tensor(tf, leaf, toFloat ? 'float32' : 'int32');
   const dtype = TF_DTYPE[leaf.dtype];
   let values = leaf.data;
   if (leaf.dtype === 'float64') values = Float32Array.from(values);
@@ -23,16 +25,18 @@ export function leafToTensor(tf, leaf) {
   return tf.tensor(values, leaf.shape, dtype);
 }
 
-function uint8ToInt32(tf, leaf) {
+function uint8Tensor(tf, leaf, dtype) {
   const backend = tf.backend();
   const binding = backend.binding;
-  if (binding === undefined) return tf.tensor(Int32Array.from(leaf.data), leaf.shape, 'int32'); // not tfjs-node
+  if (binding === undefined) { // not tfjs-node
+    return tf.tensor(dtype === 'int32' ? Int32Array.from(leaf.data) : Float32Array.from(leaf.data), leaf.shape, dtype);
+  }
   // the binding copies the bytes into a TF tensor of its own; tfjs labels a uint8 tensor int32
   const raw = backend.createOutputTensor({ id: binding.createTensor(leaf.shape, binding.TF_UINT8, leaf.data), shape: leaf.shape, dtype: binding.TF_UINT8 });
   try {
     return backend.executeSingleOutput('Cast', [
       { name: 'SrcT', type: binding.TF_ATTR_TYPE, value: binding.TF_UINT8 },
-      { name: 'DstT', type: binding.TF_ATTR_TYPE, value: binding.TF_INT32 },
+      { name: 'DstT', type: binding.TF_ATTR_TYPE, value: dtype === 'int32' ? binding.TF_INT32 : binding.TF_FLOAT },
       { name: 'Truncate', type: binding.TF_ATTR_BOOL, value: false },
     ], [raw]);
   } finally {
@@ -82,7 +86,8 @@ function tensorsWithTail(tf, record, tail) {
     for (const fn of tail) out = fn(out);
     return treeToTensors(tf, out);
   }
-  const tensors = leaves.map((leaf, i) => tf.tidy(() => plan[i].reduce((t, f) => f(tf, t, leaf.shape), leafToTensor(tf, leaf))));
+  // Every tensor form begins with a cast to float32 (builtins.mjs TENSOR_MAPS).
+  const tensors = leaves.map((leaf, i) => tf.tidy(() => plan[i].reduce((t, f) => f(tf, t, leaf.shape), leafToTensor(tf, leaf, plan[i].length > 0))));
   return unflatten(record, tensors);
 }
 
