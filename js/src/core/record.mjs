@@ -114,22 +114,6 @@ export function sameLayout(a, b) {
   return true;
 }
 
-/** A record with fresh copies of its leaves (dict keys in insertion order). */
-export function cloneRecord(tree) {
-  if (tree instanceof NdArray) return new NdArray(tree.dtype, tree.shape, tree.data.slice());
-  if (Array.isArray(tree)) return tree.map(cloneRecord);
-  const out = {};
-  for (const k of Object.keys(tree)) out[k] = cloneRecord(tree[k]);
-  return out;
-}
-
-/** Copies the values of record `src` into record `dst` of the same layout (sameLayout). */
-export function copyRecordInto(dst, src) {
-  if (dst instanceof NdArray) dst.data.set(src.data);
-  else if (Array.isArray(dst)) for (let i = 0; i < dst.length; i++) copyRecordInto(dst[i], src[i]);
-  else for (const k of Object.keys(dst)) copyRecordInto(dst[k], src[k]);
-}
-
 function structureOf(tree) {
   if (tree instanceof NdArray) return '*';
   if (Array.isArray(tree)) return `(${tree.map(structureOf).join(',')})`;

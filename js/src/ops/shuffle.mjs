@@ -5,8 +5,9 @@ import { Prng, combine, TAG_SHUF } from '../order/prng.mjs';
 import { Permutation } from '../order/permute.mjs';
 import { resolveSeed } from '../order/seed.mjs';
 import { checkInt, rangeError, typeError } from '../errors.mjs';
-import { recordsOf } from '../core/block.mjs';
-import { cloneRecord, copyRecordInto, recordBytes, sameLayout } from '../core/record.mjs';
+import { leavesOf, mapTree, recordsOf } from '../core/block.mjs';
+import { NdArray } from '../core/ndarray.mjs';
+import { recordBytes, sameLayout } from '../core/record.mjs';
 import { shuffleBlocks } from './shuffle_buffer.mjs';
 
 export class ShuffleStage extends Stage {
@@ -150,7 +151,8 @@ const SLOT_MIN_BYTES = 1024;
 /** The slot for record x: `slot` refilled where it holds a copy of x's layout, else a new one. */
 function keep(slot, x) {
   if (slot !== undefined && slot.own && sameLayout(slot.value, x)) {
-    copyRecordInto(slot.value, x);
+    const into = leavesOf(slot.value);
+    leavesOf(x).forEach((leaf, i) => into[i].data.set(leaf.data));
     return slot;
   }
   return recordBytes(x) >= SLOT_MIN_BYTES ? { own: true, value: cloneRecord(x) } : { own: false, value: x };
@@ -158,4 +160,8 @@ function keep(slot, x) {
 
 function release(slot) {
   return slot.own ? cloneRecord(slot.value) : slot.value;
+}
+
+function cloneRecord(record) {
+  return mapTree(record, (leaf) => new NdArray(leaf.dtype, leaf.shape, leaf.data.slice()));
 }
