@@ -26,4 +26,4 @@ const models = { inmem: imageModel(tf, size), packed: imageModel(tf, size) };
 emit(await runPairs(async (which, callbacks) => {
   if (which === 'inmem') await models.inmem.fit(x, y, { batchSize: 32, epochs: 1, shuffle: true, verbose: 0, callbacks });
   else await models.packed.fitDataset(dataset, { epochs: 1, verbose: 0, callbacks });
-}, n, pairs, 'packed'));
+}, n, pairs, 'packed', { turns: 'step' }));
