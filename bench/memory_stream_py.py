@@ -8,7 +8,9 @@
   generator       N synthetic records from a user generator (uint8 [64, 64, 3] + int label),
                   shuffle(buffer_size=1000, seed=1); DIR is not read
   packed          DIR/pack, order global, seed 1 (--prefetch-mb: its prefetch_bytes, default the library's)
-then batch(32); every batch of epoch 0 is read (the pipeline's own numpy batches, no TensorFlow
+  bare_generator  the control, no streamfit: the generator's N records stacked by hand into batches of
+                  32 (a fresh array each), no shuffle; DIR is not read
+then (streamfit sources) batch(32); every batch of epoch 0 is read (the pipeline's own numpy batches, no TensorFlow
 tensors). SOURCE `pack` instead writes the generator's N records to DIR/pack (--shard-mb MiB
 shards, default 32) with Pipeline.pack. bench/memory.py runs it in a fresh process at 1x and 10x
 the data and compares the process's peak RSS. The twin is bench/memory_stream_js.mjs: the same
@@ -28,7 +30,7 @@ import streamfit as sf
 
 SOURCES = ("csv", "image_folder", "class_folder", "paired_folders", "generator", "packed")
 IMAGES = ("image_folder", "class_folder", "paired_folders")
-MODES = SOURCES + ("pack",)
+MODES = SOURCES + ("pack", "bare_generator")
 SIDE = 64
 PATTERN = (np.arange(SIDE * SIDE * 3 + 251) % 251).astype(np.uint8)
 
@@ -79,6 +81,20 @@ def main():
         print(json.dumps({"language": "python", "source": "pack", "records": index["records"],
                           "shards": len(index["shards"]), "seconds": seconds,
                           "records_per_s": index["records"] / seconds}))
+        return
+    if args.source == "bare_generator":  # the control: the generator's records batched by hand, no streamfit
+        t0 = time.perf_counter()
+        count = 0
+        x = y = None
+        for i, (image, label) in enumerate(pictures(args.records)()):
+            k = i % 32
+            if k == 0:
+                x, y = np.empty((32, SIDE, SIDE, 3), np.uint8), np.empty(32, np.int64)
+            x[k], y[k] = image, label
+            count += 1
+        seconds = time.perf_counter() - t0
+        print(json.dumps({"language": "python", "source": args.source, "records": count, "seconds": seconds,
+                          "records_per_s": count / seconds}))
         return
     if args.source in IMAGES:
         from streamfit.tf import import_tf

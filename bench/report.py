@@ -89,7 +89,7 @@ def memory_table(memory):
     out = ["| source | language | 1× records | peak RSS 1× (runs) | 10× records | peak RSS 10× (runs) | **10×/1×** |",
            "|---|---|---|---|---|---|---|"]
     for m in memory:
-        mark = "✔" if m["ratio"] <= 1.05 else "✘"
+        mark = "(control: no streamfit, no target)" if m.get("control") else "✔" if m["ratio"] <= 1.05 else "✘"
         out.append(f"| {m['source']} | {m['language']} | {m['records_1x']:,} | {m['rss_1x_mb']:,.0f} MB "
                    f"({spread(m.get('rss_runs_1x_mb'))}) | {m['records_10x']:,} | {m['rss_10x_mb']:,.0f} MB "
                    f"({spread(m.get('rss_runs_10x_mb'))}) | **{m['ratio']:.2f}** {mark} |")

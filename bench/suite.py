@@ -59,8 +59,10 @@ CONTENDERS = [
               ["--packed"]),
     contender("img_packed_u8_py", "images", "python", "img_streamfit.py", "streamfit packed, uint8 batches",
               None, ["--packed", "--uint8"], ("alone",)),
+    # 8 pairs a round: Python's epochs (~2.2 s) moved ±6-10% pair to pair (0.88-1.11 in run 16's 12
+    # pairs); Node's take step turns (pairs.mjs) and spread ~±1.5% with 4
     contender("img_pairs_py", "images", "python", "img_fit_pairs.py",
-              "streamfit packed vs in-memory, one process, epoch pairs", None, ["--pairs", "4"], ("fit",)),
+              "streamfit packed vs in-memory, one process, epoch pairs", None, ["--pairs", "8"], ("fit",)),
     contender("img_inmem_js", "images", "node", "img_inmem.mjs", "in-memory tensors (reference)"),
     contender("img_inmem_ds_js", "images", "node", "img_inmem.mjs", "in-memory tensors through fitDataset",
               "img_inmem_js", ["--dataset"], ("fit",)),
