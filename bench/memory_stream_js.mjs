@@ -6,8 +6,8 @@
 // over the same records. Every batch of epoch 0 is read (the pipeline's own NdArray batches, no tfjs
 // tensors). The clock runs from building the pipeline to the end of the epoch; the image sources load
 // tfjs-node, which decodes for them, before it starts. SOURCE `pack` writes the generator's N records
-// to DIR/pack (--shard-mb MiB shards, default 32). SOURCE `bare_generator` is the control: no
-// streamfit, the generator's N records made the same way and stacked by hand into batches of 32.
+// to DIR/pack (--shard-mb MiB shards, default 32). SOURCE `bare_generator` is the control: the same
+// user generator's N records stacked by hand into batches of 32 (a fresh array each), no streamfit.
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { csv, imageFolder, classFolder, pairedFolders, fromGenerator, packed, NdArray } from '../js/index.mjs';
@@ -66,26 +66,23 @@ if (source === 'pack') {
   process.exit(0);
 }
 if (source === 'bare_generator') {
-  // The control: the generator's records made and batched by hand, no streamfit (memory.py).
-  const n = Number(values.records);
+  // The control: the same user generator, its records stacked by hand into batches, no streamfit (memory.py).
   const t0 = process.hrtime.bigint();
   let count = 0;
   let x = null;
   let y = null;
-  for (let i = 0; i < n; i++) {
-    const start = i % 251;
-    const record = PATTERN.slice(start, start + SIZE); // as pictures() makes each record
-    const k = i % 32;
+  for (const [image, label] of pictures(Number(values.records))()) {
+    const k = count % 32;
     if (k === 0) {
       x = new Uint8Array(32 * SIZE);
       y = new Int32Array(32);
     }
-    x.set(record, k * SIZE);
-    y[k] = i % 3;
+    x.set(image.data, k * SIZE);
+    y[k] = label.data[0];
     count += 1;
   }
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  console.log(JSON.stringify({ language: 'node', source, records: count, seconds, records_per_s: count / seconds, last: x[0] + y[0] }));
+  console.log(JSON.stringify({ language: 'node', source, records: count, seconds, records_per_s: count / seconds }));
   process.exit(0);
 }
 if (['image_folder', 'class_folder', 'paired_folders'].includes(source)) await loadTf();

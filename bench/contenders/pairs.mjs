@@ -13,9 +13,10 @@
 // step plus fetching the next batch; its epoch time is the sum of its turns. A spell of the machine
 // then falls on both models within a step or two, not only within a pair: by hand, 8 pairs of
 // img_fit_pairs read 0.962-1.001, where suite run 15's epoch pairs read 0.93-1.06. It is fair only
-// where a model's input work runs on this thread within its own turns, as in tfjs-node (TF runs each op before returning; a pack
-// that fits the read-ahead budget is read from memory), not beside it: Python's tf.data threads
-// would work through the other model's turns (pairs.py keeps epoch turns).
+// where a model's input work runs on this thread within its own turns, as in tfjs-node (TF runs
+// each op before returning; a pack that fits the read-ahead budget is read from memory), not
+// beside it: Python's tf.data threads would work through the other model's turns (pairs.py keeps
+// epoch turns).
 /** @example emit(await runPairs((which, callbacks) => models[which].fit(x, y, { epochs: 1, callbacks }), n, 4, 'packed')); */
 export async function runPairs(trainEpoch, records, pairs, other, { turns = 'epoch' } = {}) {
   if (turns === 'step') return report(await stepPairs(trainEpoch, records, pairs, other), records, pairs, other);
