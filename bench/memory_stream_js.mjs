@@ -29,6 +29,27 @@ function pictures(n) {
   };
 }
 
+/** The control (memory.py): the same user generator's records stacked by hand into batches of 32 (fresh arrays), no streamfit. */
+function* bareBatches(n) {
+  let x = null;
+  let y = null;
+  let k = 0;
+  for (const [image, label] of pictures(n)()) {
+    if (k === 0) {
+      x = new Uint8Array(32 * SIZE);
+      y = new Int32Array(32);
+    }
+    x.set(image.data, k * SIZE);
+    y[k] = label.data[0];
+    k += 1;
+    if (k === 32) {
+      yield [new NdArray('uint8', [32, SIDE, SIDE, 3], x), new NdArray('int32', [32], y)];
+      k = 0;
+    }
+  }
+  if (k > 0) yield [new NdArray('uint8', [k, SIDE, SIDE, 3], x.subarray(0, k * SIZE)), new NdArray('int32', [k], y.subarray(0, k))];
+}
+
 function pipeline(source, dir, records, prefetchMb) {
   switch (source) {
     case 'csv':
@@ -65,30 +86,12 @@ if (source === 'pack') {
     records_per_s: index.records / seconds }));
   process.exit(0);
 }
-if (source === 'bare_generator') {
-  // The control: the same user generator, its records stacked by hand into batches, no streamfit (memory.py).
-  const t0 = process.hrtime.bigint();
-  let count = 0;
-  let x = null;
-  let y = null;
-  for (const [image, label] of pictures(Number(values.records))()) {
-    const k = count % 32;
-    if (k === 0) {
-      x = new Uint8Array(32 * SIZE);
-      y = new Int32Array(32);
-    }
-    x.set(image.data, k * SIZE);
-    y[k] = label.data[0];
-    count += 1;
-  }
-  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  console.log(JSON.stringify({ language: 'node', source, records: count, seconds, records_per_s: count / seconds }));
-  process.exit(0);
-}
 if (['image_folder', 'class_folder', 'paired_folders'].includes(source)) await loadTf();
 const t0 = process.hrtime.bigint();
 let count = 0;
-for await (const batch of pipeline(source, dir, Number(values.records), values['prefetch-mb']).batch(32).iterate(0)) {
+const batches = source === 'bare_generator' ? bareBatches(Number(values.records))
+  : pipeline(source, dir, Number(values.records), values['prefetch-mb']).batch(32).iterate(0);
+for await (const batch of batches) {
   let first = batch;
   while (Array.isArray(first)) first = first[0];
   count += first.shape[0];

@@ -44,6 +44,23 @@ def pictures(n):
     return gen
 
 
+def bare_batches(n):
+    """The control (memory.py): the same user generator's records stacked by hand into batches of 32
+    (fresh arrays), no streamfit."""
+    x = y = None
+    k = 0
+    for image, label in pictures(n)():
+        if k == 0:
+            x, y = np.empty((32, SIDE, SIDE, 3), np.uint8), np.empty(32, np.int64)
+        x[k], y[k] = image, label
+        k += 1
+        if k == 32:
+            yield x, y
+            k = 0
+    if k:
+        yield x[:k], y[:k]
+
+
 def pipeline(source, folder, records, prefetch_mb=None):
     if source == "csv":
         return sf.csv(os.path.join(folder, "xy.csv"), features=["x"], label="y").shuffle(buffer_size=10000, seed=1)
@@ -82,27 +99,15 @@ def main():
                           "shards": len(index["shards"]), "seconds": seconds,
                           "records_per_s": index["records"] / seconds}))
         return
-    if args.source == "bare_generator":  # the control: the generator's records batched by hand, no streamfit
-        t0 = time.perf_counter()
-        count = 0
-        x = y = None
-        for i, (image, label) in enumerate(pictures(args.records)()):
-            k = i % 32
-            if k == 0:
-                x, y = np.empty((32, SIDE, SIDE, 3), np.uint8), np.empty(32, np.int64)
-            x[k], y[k] = image, label
-            count += 1
-        seconds = time.perf_counter() - t0
-        print(json.dumps({"language": "python", "source": args.source, "records": count, "seconds": seconds,
-                          "records_per_s": count / seconds}))
-        return
     if args.source in IMAGES:
         from streamfit.tf import import_tf
 
         import_tf()
     t0 = time.perf_counter()
     count = 0
-    for batch in pipeline(args.source, args.dir, args.records, args.prefetch_mb).batch(32).iterate(0):
+    batches = bare_batches(args.records) if args.source == "bare_generator" else \
+        pipeline(args.source, args.dir, args.records, args.prefetch_mb).batch(32).iterate(0)
+    for batch in batches:
         count += first_leaf(batch).shape[0]
     seconds = time.perf_counter() - t0
     print(json.dumps({"language": "python", "source": args.source, "records": count, "seconds": seconds,
