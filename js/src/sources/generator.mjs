@@ -16,6 +16,22 @@ function iteratorOf(made, name) {
   throw typeError('SF_ARG', `fromGenerator(${name}): fn() must return an iterator (call a generator function: function* () { yield ... } or async function* ...), got ${describe(made)}`);
 }
 
+/**
+ * "fromGenerator(gen): element 12", made only when a message needs it. A
+ * string made per element would be kept by V8's number-to-string cache past
+ * young collections, and old space would fill with them (issue 6).
+ */
+class ElementAt {
+  constructor(where, index) {
+    this.where = where;
+    this.index = index;
+  }
+
+  toString() {
+    return `${this.where}: element ${this.index}`;
+  }
+}
+
 export class GeneratorSource extends Source {
   /**
    * @param {() => Iterator<unknown>|AsyncIterator<unknown>|Iterable<unknown>|AsyncIterable<unknown>} fn
@@ -62,7 +78,7 @@ export class GeneratorSource extends Source {
         }
         let record;
         try {
-          record = convertElement(step.value, spec, `${where}: element ${index}`);
+          record = convertElement(step.value, spec, new ElementAt(where, index));
         } catch (err) {
           if (!read.skipping || err.code !== 'SF_ARG') throw err;
           read.skip(err);
