@@ -4,7 +4,8 @@
 // subarray). No per-record work either way.
 import { Stage, INFINITE } from './stage.mjs';
 import { NdArray } from '../core/ndarray.mjs';
-import { stack } from '../core/record.mjs';
+import { recordBytes, sameLayout, stack, unflatten } from '../core/record.mjs';
+import { cloneRecord } from './shuffle.mjs';
 import { allocLike, blockRow, leavesOf, recordAsBlock, recordsOf, rowSize, signature, sliceBlock, withLeaves } from '../core/block.mjs';
 import { checkInt, typeError } from '../errors.mjs';
 
@@ -122,20 +123,72 @@ export class BatchStage extends Stage {
     }
   }
 
+  /**
+   * The record path. Each record is copied into the batch being filled as it
+   * comes (stack()'s result, built row by row), so the upstream may lend its
+   * records (Stage.iterateLoaned): a buffer shuffle hands over its slots and a
+   * generator source the user's arrays, without copies that would be garbage
+   * a moment later. A group whose records are not all of the first one's
+   * layout (or not records) is collected as records, copied where lent, and
+   * stack() makes its batch or raises its error, as before.
+   */
   async *iterate(epoch) {
     if (this.blockNative) {
       yield* recordsOf(this.iterateBlocks(epoch));
       return;
     }
-    let group = [];
-    for await (const record of this.upstream.iterate(epoch)) {
-      group.push(record);
-      if (group.length === this.batchSize) {
-        const out = stack(group);
-        group = [];
-        yield out;
+    const B = this.batchSize;
+    const lent = this.upstream.lendsRecords;
+    const own = (record) => (lent && recordBytes(record) >= 0 ? cloneRecord(record) : record);
+    let group = null; // the records of a group off the row-by-row path
+    let first = null; // the first record of the group being filled row by row (its layout)
+    let out = null; // that group's leaves, [B, ...shape] each
+    let filled = 0;
+    for await (const record of this.upstream.iterateLoaned(epoch)) {
+      if (group === null && filled === 0 && recordBytes(record) >= 0) {
+        first = record;
+        out = leavesOf(record).map((leaf) => new NdArray(leaf.dtype, [B, ...leaf.shape], new leaf.data.constructor(B * leaf.data.length)));
+      } else if (group === null && (filled === 0 || !sameLayout(first, record))) {
+        group = filled === 0 ? [] : rowsOf(first, out, filled);
+        filled = 0;
+      }
+      if (group !== null) {
+        group.push(own(record));
+        if (group.length === B) {
+          const batch = stack(group);
+          group = null;
+          yield batch;
+        }
+        continue;
+      }
+      leavesOf(record).forEach((leaf, i) => out[i].data.set(leaf.data, filled * leaf.data.length));
+      filled += 1;
+      if (filled === B) {
+        const batch = unflatten(first, out);
+        filled = 0;
+        out = null;
+        yield batch;
       }
     }
-    if (group.length > 0 && !this.dropRemainder) yield stack(group);
+    if (this.dropRemainder) return;
+    if (group !== null && group.length > 0) yield stack(group);
+    if (filled > 0) {
+      yield unflatten(first, out.map((leaf) => {
+        const size = leaf.data.length / B;
+        return new NdArray(leaf.dtype, [filled, ...leaf.shape.slice(1)], leaf.data.slice(0, filled * size));
+      }));
+    }
   }
+}
+
+/** Rows 0..n-1 of a group filled row by row, as records shaped like `first` (views). */
+function rowsOf(first, out, n) {
+  const rows = [];
+  for (let r = 0; r < n; r++) {
+    rows.push(unflatten(first, out.map((leaf) => {
+      const size = leaf.data.length / leaf.shape[0];
+      return new NdArray(leaf.dtype, leaf.shape.slice(1), leaf.data.subarray(r * size, (r + 1) * size));
+    })));
+  }
+  return rows;
 }

@@ -106,7 +106,21 @@ export class ShuffleStage extends Stage {
       yield* getInOrder(this.upstream, n, (i) => perm.at(i), epoch);
       return;
     }
-    yield* bufferShuffle(this.upstream.iterate(epoch), this.bufferSize, this.seed, this.orderEpoch(epoch));
+    yield* this.buffered(epoch, false);
+  }
+
+  /** A buffer shuffle on the record path lends its slots (Stage.lendsRecords). */
+  get lendsRecords() {
+    return !this.isGlobal && !this.blockNative;
+  }
+
+  iterateLoaned(epoch) {
+    return this.lendsRecords ? this.buffered(epoch, true) : this.iterate(epoch);
+  }
+
+  buffered(epoch, lend) {
+    return bufferShuffle(this.upstream.iterateLoaned(epoch), this.bufferSize, this.seed, this.orderEpoch(epoch),
+      { lent: this.upstream.lendsRecords, lend });
   }
 }
 
@@ -122,23 +136,32 @@ export class ShuffleStage extends Stage {
  * (issue 6). A slot reuses its storage for a record of the same layout.
  * Smaller records, and values that are not records (for the stage that checks
  * them to report), are held as they came.
+ *
+ * `lent`: the input's records are lent (Stage.lendsRecords), so every record
+ * is copied in, small ones too. `lend`: yield the slots' own records, not
+ * copies; a slot is refilled only once the consumer pulls again.
  */
-export async function* bufferShuffle(input, bufferSize, seed, epoch) {
+export async function* bufferShuffle(input, bufferSize, seed, epoch, { lent = false, lend = false } = {}) {
   const g = new Prng(combine(combine(seed, TAG_SHUF), epoch >>> 0));
   const buf = []; // slots {own, value}: value is the buffer's own copy where own
   for await (const x of input) {
     if (buf.length < bufferSize) {
-      buf.push(keep(undefined, x));
+      buf.push(keep(undefined, x, lent));
       continue;
     }
     const j = g.below(bufferSize);
+    if (lend) {
+      yield buf[j].value;
+      buf[j] = keep(buf[j], x, lent);
+      continue;
+    }
     const out = release(buf[j]);
-    buf[j] = keep(buf[j], x);
+    buf[j] = keep(buf[j], x, lent);
     yield out;
   }
   while (buf.length > 0) {
     const j = g.below(buf.length);
-    const out = release(buf[j]);
+    const out = lend ? buf[j].value : release(buf[j]);
     buf[j] = buf[buf.length - 1];
     buf.pop();
     yield out;
@@ -148,20 +171,22 @@ export async function* bufferShuffle(input, bufferSize, seed, epoch) {
 // Below this, a record's JS objects outweigh its data, and a copy costs more than it saves.
 const SLOT_MIN_BYTES = 1024;
 
-/** The slot for record x: `slot` refilled where it holds a copy of x's layout, else a new one. */
-function keep(slot, x) {
+/** The slot for record x: `slot` refilled where it holds a copy of x's layout, else a new one (a copy where x is lent). */
+function keep(slot, x, lent) {
   if (slot !== undefined && slot.own && sameLayout(slot.value, x)) {
     const into = leavesOf(slot.value);
     leavesOf(x).forEach((leaf, i) => into[i].data.set(leaf.data));
     return slot;
   }
-  return recordBytes(x) >= SLOT_MIN_BYTES ? { own: true, value: cloneRecord(x) } : { own: false, value: x };
+  const bytes = recordBytes(x);
+  return bytes >= SLOT_MIN_BYTES || (lent && bytes >= 0) ? { own: true, value: cloneRecord(x) } : { own: false, value: x };
 }
 
 function release(slot) {
   return slot.own ? cloneRecord(slot.value) : slot.value;
 }
 
-function cloneRecord(record) {
+/** A record with its own copy of every leaf's data. */
+export function cloneRecord(record) {
   return mapTree(record, (leaf) => new NdArray(leaf.dtype, leaf.shape, leaf.data.slice()));
 }

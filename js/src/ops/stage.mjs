@@ -109,6 +109,27 @@ export class Stage {
   }
 
   /**
+   * true when iterateLoaned(epoch) lends its records: their arrays may be
+   * reused or changed once the consumer asks for the next record. A buffer
+   * shuffle lends its slots and a generator source the user's arrays, so that
+   * a consumer that copies each record at once (a buffer shuffle, batch) saves
+   * them a copy that would be garbage a moment later (issue 6).
+   */
+  get lendsRecords() {
+    return false;
+  }
+
+  /**
+   * The records of iterate(epoch), lent where lendsRecords says so: for a
+   * consumer that has copied (or is done with) each record before it pulls the
+   * next one, and copies any it keeps longer.
+   * @returns {AsyncIterableIterator<unknown>}
+   */
+  iterateLoaned(epoch) {
+    return this.iterate(epoch);
+  }
+
+  /**
    * true when get(i) of this indexable stage may run ahead of the consumer:
    * it runs no user code, so calling it early only overlaps its I/O (an image
    * file read while the previous image decodes). Sources say so; take, skip,

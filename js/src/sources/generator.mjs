@@ -59,7 +59,21 @@ export class GeneratorSource extends Source {
    * element that does not match the spec (SF_ARG) is dropped and counted;
    * its tensors are disposed all the same (SPEC.md §3.6, §4.6).
    */
-  async *iterate(epoch) {
+  iterate(epoch) {
+    return this.records(epoch, true);
+  }
+
+  /** Lends the user's arrays (Stage.lendsRecords): the generator runs on only when the consumer pulls again. */
+  get lendsRecords() {
+    return true;
+  }
+
+  iterateLoaned(epoch) {
+    return this.records(epoch, false);
+  }
+
+  /** iterate(epoch), each record with its own copy of the data (`copy`) or lent. */
+  async *records(epoch, copy) {
     const where = `fromGenerator(${this.name})`;
     const read = this.beginRead(epoch);
     const it = iteratorOf(await this.fn(), this.name);
@@ -78,7 +92,7 @@ export class GeneratorSource extends Source {
         }
         let record;
         try {
-          record = convertElement(step.value, spec, new ElementAt(where, index));
+          record = convertElement(step.value, spec, new ElementAt(where, index), copy);
         } catch (err) {
           if (!read.skipping || err.code !== 'SF_ARG') throw err;
           read.skip(err);

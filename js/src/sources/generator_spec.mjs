@@ -67,13 +67,17 @@ export function inferSpec(tree) {
   return out;
 }
 
-/** A leaf as {dtype, shape, data} with its own copy of the data; dtype 'other' for typed arrays without one. */
-function leafValues(node, where, path) {
-  if (node instanceof NdArray) return { dtype: node.dtype, shape: node.shape.slice(), data: node.data.slice() };
+/**
+ * A leaf as {dtype, shape, data}; dtype 'other' for typed arrays without one.
+ * With `copy` the data is its own copy; without, an array leaf's data is the
+ * user's array itself (a lent record, see convertElement).
+ */
+function leafValues(node, where, path, copy) {
+  if (node instanceof NdArray) return { dtype: node.dtype, shape: node.shape.slice(), data: copy ? node.data.slice() : node.data };
   if (typeof node === 'number') return { dtype: 'float32', shape: [], data: Float32Array.of(node) };
   if (ArrayBuffer.isView(node) && !(node instanceof DataView)) {
     const hit = NATURAL.find(([Ctor]) => node instanceof Ctor);
-    return { dtype: hit ? hit[1] : 'other', kind: node.constructor.name, shape: [node.length], data: node.slice() };
+    return { dtype: hit ? hit[1] : 'other', kind: node.constructor.name, shape: [node.length], data: copy ? node.slice() : node };
   }
   if (isTensor(node)) {
     const dtype = TENSOR_DTYPES[node.dtype];
@@ -149,8 +153,8 @@ function specKind(spec) {
   return `an object with keys ${Object.keys(spec).map((k) => describe(k)).join(', ') || '(none)'}`;
 }
 
-function convert(node, spec, where, path) {
-  const values = leafValues(node, where, path);
+function convert(node, spec, where, path, copy) {
+  const values = leafValues(node, where, path, copy);
   if (values !== null) {
     if (spec !== null && !(spec instanceof LeafSpec)) throw rangeError('SF_ARG', `${where}: ${at(path)} is an array leaf, elementSpec says ${specKind(spec)}`);
     return convertLeaf(values, spec, where, path);
@@ -159,7 +163,7 @@ function convert(node, spec, where, path) {
     if (spec !== null && !(Array.isArray(spec) && spec.length === node.length)) {
       throw rangeError('SF_ARG', `${where}: ${path === '' ? 'the element' : path} is a tuple of ${node.length}, elementSpec says ${specKind(spec)}`);
     }
-    return node.map((child, k) => convert(child, spec === null ? null : spec[k], where, `${path}[${k}]`));
+    return node.map((child, k) => convert(child, spec === null ? null : spec[k], where, `${path}[${k}]`, copy));
   }
   if (isPlainObject(node)) {
     const keys = Object.keys(node);
@@ -170,7 +174,7 @@ function convert(node, spec, where, path) {
       }
     }
     const out = {};
-    for (const k of keys) out[k] = convert(node[k], spec === null ? null : spec[k], where, `${path}[${JSON.stringify(k)}]`);
+    for (const k of keys) out[k] = convert(node[k], spec === null ? null : spec[k], where, `${path}[${JSON.stringify(k)}]`, copy);
     return out;
   }
   throw typeError('SF_ARG', `${where}: ${at(path)} is ${describe(node)} (${node === null ? 'null' : typeof node}); a leaf must be an NdArray, a typed array, a number or a tf.Tensor, inside arrays (tuples) or plain objects (dicts)`);
@@ -192,11 +196,14 @@ function disposeTensors(node, seen = new Set()) {
 /**
  * One generator element as a record: leaves per SPEC.md §3.6 (tensors copied
  * out and disposed), cast to `spec` and checked against it (spec null: no checks).
+ * The record owns its data; with `copy` false an array leaf of the dtype it
+ * keeps shares the user's array instead, for a consumer that copies the record
+ * before it asks the generator for the next element (Stage.iterateLoaned).
  * @example convertElement([Float32Array.of(1, 2), 3], null, 'fromGenerator(gen): element 0')
  */
-export function convertElement(element, spec, where) {
+export function convertElement(element, spec, where, copy = true) {
   try {
-    return convert(element, spec, where, '');
+    return convert(element, spec, where, '', copy);
   } finally {
     disposeTensors(element);
   }
