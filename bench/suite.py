@@ -4,7 +4,9 @@ Prints figures and asserts nothing. Generates its own data (bench/suite_data.py:
 class folders of SIZE x SIZE JPEGs, a CSV of x,y rows; a streamfit pack of the images), then runs
 every contender of bench/contenders/ (see its README: one script each, written the way its users
 write it) in its own process, in rounds: each round runs every contender once, so a slow spell of
-this shared machine hits the contender and its in-memory reference alike. In alone mode a Python
+this shared machine hits the contender and its in-memory reference alike. The epoch-pairs
+contenders, whose ratio is taken inside one process, run once, in the last round, with every
+round's pairs (`contender(once=True)`). In alone mode a Python
 contender's process is forked from bench/fork_server.py, which has imported numpy, TensorFlow and
 Keras (3.7 s a process); in fit mode it starts fresh: forked, Keras's per-step work ran 7-19%
 slower in CSV fits (5 alternating pairs), which would tilt the fit ratios. Per contender and mode:
@@ -39,10 +41,14 @@ sys.path.insert(0, HERE)
 from suite_data import generate  # noqa: E402
 
 
-def contender(name, kind, lang, script, label, ref=None, args=(), modes=("alone", "fit"), data="main"):
-    """``data`` "big": the --big-rows CSV (a reader's steady pace needs more than a few of its blocks)."""
+def contender(name, kind, lang, script, label, ref=None, args=(), modes=("alone", "fit"), data="main", once=False):
+    """``data`` "big": the --big-rows CSV (a reader's steady pace needs more than a few of its blocks).
+    ``once``: an epoch-pairs contender. Its ratio is taken inside its own process, so it needs no
+    rounds: it runs once, in the last round, with its ``--pairs`` (a round's worth) times the rounds,
+    which spares the process's start (imports, data, models, tracing epochs: ~20 s in Python) in
+    every other round."""
     return {"name": name, "kind": kind, "lang": lang, "script": script, "label": label, "ref": ref,
-            "args": list(args), "modes": list(modes), "data": data}
+            "args": list(args), "modes": list(modes), "data": data, "once": once}
 
 
 # In each (kind, lang) the reference is the in-memory contender; its name ends in _inmem_*.
@@ -59,10 +65,10 @@ CONTENDERS = [
               ["--packed"]),
     contender("img_packed_u8_py", "images", "python", "img_streamfit.py", "streamfit packed, uint8 batches",
               None, ["--packed", "--uint8"], ("alone",)),
-    # 8 pairs a round: Python's epochs (~2.2 s) moved ±6-10% pair to pair (0.88-1.11 in run 16's 12
-    # pairs); Node's take step turns (pairs.mjs) and spread ~±1.5% with 4
+    # 8 pairs a round (24 in one run at the default 3 rounds): Python's epochs (~2.2 s) moved ±6-10%
+    # pair to pair (0.88-1.11 in run 16's 12 pairs); Node's take step turns (pairs.mjs) and spread ~±1.5% with 4
     contender("img_pairs_py", "images", "python", "img_fit_pairs.py",
-              "streamfit packed vs in-memory, one process, epoch pairs", None, ["--pairs", "8"], ("fit",)),
+              "streamfit packed vs in-memory, one process, epoch pairs", None, ["--pairs", "8"], ("fit",), once=True),
     contender("img_inmem_js", "images", "node", "img_inmem.mjs", "in-memory tensors (reference)"),
     contender("img_inmem_ds_js", "images", "node", "img_inmem.mjs", "in-memory tensors through fitDataset",
               "img_inmem_js", ["--dataset"], ("fit",)),
@@ -75,7 +81,7 @@ CONTENDERS = [
               None, ["--packed", "--uint8"], ("alone",)),
     contender("img_pairs_js", "images", "node", "img_fit_pairs.mjs",
               "streamfit packed vs in-memory, one process, epoch pairs in step turns", None, ["--pairs", "4"],
-              ("fit",)),
+              ("fit",), once=True),
     contender("csv_inmem_py", "csv", "python", "csv_inmem.py", "in-memory numpy arrays (reference)"),
     contender("csv_py_generator", "csv", "python", "csv_py_generator.py",
               "Python line generator + from_generator", "csv_inmem_py"),
@@ -87,10 +93,10 @@ CONTENDERS = [
     # the CSV target's ratio in one process (as img_pairs_*): separate processes moved it 0.75-1.45
     # between runs of the same code (suite runs 11, 12)
     contender("csv_pairs_py", "csv", "python", "csv_fit_pairs.py",
-              "streamfit vs in-memory, one process, epoch pairs", None, ["--pairs", "4"], ("fit",)),
+              "streamfit vs in-memory, one process, epoch pairs", None, ["--pairs", "4"], ("fit",), once=True),
     # an epoch lasts ~0.1 s at steps_per_execution 100: more pairs
     contender("csv_pairs_py_spe", "csv", "python", "csv_fit_pairs.py",
-              "the same, steps_per_execution 100", None, ["--pairs", "8", "--steps-per-execution", "100"], ("fit",)),
+              "the same, steps_per_execution 100", None, ["--pairs", "8", "--steps-per-execution", "100"], ("fit",), once=True),
     contender("csv_inmem_js", "csv", "node", "csv_inmem.mjs", "in-memory tensors (reference)"),
     contender("csv_tfjs_generator", "csv", "node", "csv_tfjs_generator.mjs",
               "per-row async generator + tf.data", "csv_inmem_js"),
@@ -99,7 +105,7 @@ CONTENDERS = [
     contender("csv_batches_js", "csv", "node", "csv_streamfit.mjs", "streamfit, its own batches (typed arrays), big CSV",
               None, ["--batches"], ("alone",), "big"),
     contender("csv_pairs_js", "csv", "node", "csv_fit_pairs.mjs",
-              "streamfit vs in-memory, one process, epoch pairs", None, ["--pairs", "4"], ("fit",)),
+              "streamfit vs in-memory, one process, epoch pairs", None, ["--pairs", "4"], ("fit",), once=True),
     # One spec (engine_spec.json: the pack, the image CNN), each language's trainer (SPEC §5.7)
     contender("eng_keras_py", "engines", "python", "engine_fit.py", "Python trainer (Keras fit) (reference)",
               None, ["--packed"], ("fit",)),
@@ -114,8 +120,12 @@ UNIT = {"images": "img/s", "csv": "rows/s", "engines": "img/s"}
 
 def command(c, data, mode, args):
     exe = [PY] if c["lang"] == "python" else [node()]
+    extra = list(c["args"])
+    if c["once"]:  # a round's pairs times the rounds, in one run
+        k = extra.index("--pairs") + 1
+        extra[k] = str(int(extra[k]) * args.repeats)
     return exe + [os.path.join(HERE, "contenders", c["script"]), data, mode, "--size", str(args.size),
-                  "--epochs", str(args.epochs), "--min-seconds", str(args.min_seconds), *c["args"]]
+                  "--epochs", str(args.epochs), "--min-seconds", str(args.min_seconds), *extra]
 
 
 def measure(c, data, mode, args, server):
@@ -132,6 +142,16 @@ def measure(c, data, mode, args, server):
     if "pair_ratios" in r:  # img_fit_pairs, csv_fit_pairs: streamfit / in-memory of each epoch pair, in one process
         got["pair_ratios"] = r["pair_ratios"]
     return got
+
+
+def schedule(chosen, modes, repeats):
+    """(round, mode, contender) in the order they run: each round every contender of each mode once,
+    but a ``once`` contender only in the last round."""
+    for rnd in range(repeats):
+        for mode in modes:
+            for c in chosen:
+                if mode in c["modes"] and (not c["once"] or rnd == repeats - 1):
+                    yield rnd, mode, c
 
 
 def make_pack(data):
@@ -246,15 +266,15 @@ def main(argv=None):
     runs = {}
     server = ForkServer()
     try:
-        for rnd in range(args.repeats):
-            print(f"-- round {rnd + 1}/{args.repeats}", flush=True)
-            for mode in modes:
-                for c in chosen:
-                    if mode in c["modes"]:
-                        r = measure(c, data[c["data"]], mode, args, server)
-                        runs.setdefault((c["name"], mode), []).append(r)
-                        print(f"   {c['name']:<22}{mode:<6}{fmt_rate(r['rate']):>10}  {r['wall']:.1f} s  "
-                              f"{r['rss']:,.0f} MB", flush=True)
+        shown = None
+        for rnd, mode, c in schedule(chosen, modes, args.repeats):
+            if rnd != shown:
+                print(f"-- round {rnd + 1}/{args.repeats}", flush=True)
+                shown = rnd
+            r = measure(c, data[c["data"]], mode, args, server)
+            runs.setdefault((c["name"], mode), []).append(r)
+            print(f"   {c['name']:<22}{mode:<6}{fmt_rate(r['rate']):>10}  {r['wall']:.1f} s  "
+                  f"{r['rss']:,.0f} MB", flush=True)
     finally:
         server.close()
     rows = summarise(runs, chosen, modes)
