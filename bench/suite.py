@@ -234,7 +234,7 @@ def main(argv=None):
     ap.add_argument("--min-seconds", type=float, default=1.0, help="alone: timed seconds at least")
     ap.add_argument("--only", default="", help="comma-separated contender names (default: all)")
     ap.add_argument("--modes", default="alone,fit")
-    ap.add_argument("--memory", action="store_true", help="run the memory proof too (about 11 more minutes: 3 runs of each case, as make bench-memory)")
+    ap.add_argument("--memory", action="store_true", help="run the memory proof too (about 10 more minutes: 3 runs of each case, as make bench-memory)")
     ap.add_argument("--no-memory", action="store_true", help="(the default; kept for old command lines)")
     ap.add_argument("--no-docs", action="store_true", help="do not rewrite BENCHMARKS.md and the charts")
     ap.add_argument("--report-only", action="store_true",
