@@ -149,7 +149,8 @@ export class BatchStage extends Stage {
         first = record;
         out = leavesOf(record).map((leaf) => new NdArray(leaf.dtype, [B, ...leaf.shape], new leaf.data.constructor(B * leaf.data.length)));
       } else if (group === null && (filled === 0 || !sameLayout(first, record))) {
-        group = filled === 0 ? [] : rowsOf(first, out, filled);
+        const partial = unflatten(first, out);
+        group = Array.from({ length: filled }, (_, r) => blockRow(partial, r));
         filled = 0;
       }
       if (group !== null) {
@@ -179,16 +180,4 @@ export class BatchStage extends Stage {
       }));
     }
   }
-}
-
-/** Rows 0..n-1 of a group filled row by row, as records shaped like `first` (views). */
-function rowsOf(first, out, n) {
-  const rows = [];
-  for (let r = 0; r < n; r++) {
-    rows.push(unflatten(first, out.map((leaf) => {
-      const size = leaf.data.length / leaf.shape[0];
-      return new NdArray(leaf.dtype, leaf.shape.slice(1), leaf.data.subarray(r * size, (r + 1) * size));
-    })));
-  }
-  return rows;
 }
