@@ -91,3 +91,20 @@ test('a batch of lent records of two shapes raises SF_BATCH_SHAPE for the group 
   assert.deepEqual(await collect(fromGenerator(tail).batch(2, { dropRemainder: true })), [[[1, 2], [3, 4]]]);
   assert.deepEqual(await collect(fromGenerator(tail).batch(2)), [[[1, 2], [3, 4]], [[5, 6, 7]]]);
 });
+
+test('batch of values that are not records raises what stack() raises, whether or not they come first', async () => {
+  const notRecord = (e) => e.code === 'SF_ARG' && e.message.includes('not an NdArray');
+  await assert.rejects(collect(fromRange(5).map(() => 3).batch(2)), notRecord);
+  await assert.rejects(collect(fromRange(5).map((r) => (r.toList() === 3 ? 'x' : r)).batch(2)),
+    (e) => e.code === 'SF_BATCH_SHAPE' || notRecord(e));
+  function* late() {
+    yield Float32Array.of(1);
+    yield Float32Array.of(2);
+    yield Float32Array.of(3);
+  }
+  const seen = [];
+  await assert.rejects(async () => {
+    for await (const b of fromGenerator(late).map((r) => (r.toList()[0] === 3 ? 7 : r)).batch(2).iterate(0)) seen.push(b.toList());
+  }, notRecord);
+  assert.deepEqual(seen, [[[1], [2]]]); // the last group, [7], is stacked at the end and raises there
+});

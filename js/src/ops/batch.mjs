@@ -149,7 +149,7 @@ export class BatchStage extends Stage {
         first = record;
         out = leavesOf(record).map((leaf) => new NdArray(leaf.dtype, [B, ...leaf.shape], new leaf.data.constructor(B * leaf.data.length)));
       } else if (group === null && (filled === 0 || !sameLayout(first, record))) {
-        const partial = unflatten(first, out);
+        const partial = filled === 0 ? null : unflatten(first, out);
         group = Array.from({ length: filled }, (_, r) => blockRow(partial, r));
         filled = 0;
       }
