@@ -92,11 +92,7 @@ export class BatchStage extends Stage {
       await it.return();
     }
     if (filled > 0 && !this.dropRemainder) {
-      const last = out.map((leaf) => {
-        const r = rowSize(leaf);
-        return new NdArray(leaf.dtype, [filled, ...leaf.shape.slice(1)], leaf.data.slice(0, filled * r));
-      });
-      yield recordAsBlock(withLeaves(like, last));
+      yield recordAsBlock(withLeaves(like, firstRows(out, filled)));
     }
   }
 
@@ -147,7 +143,7 @@ export class BatchStage extends Stage {
     for await (const record of this.upstream.iterateLoaned(epoch)) {
       if (group === null && filled === 0 && recordBytes(record) >= 0) {
         first = record;
-        out = leavesOf(record).map((leaf) => new NdArray(leaf.dtype, [B, ...leaf.shape], new leaf.data.constructor(B * leaf.data.length)));
+        out = allocLike(leavesOf(recordAsBlock(record)), B);
       } else if (group === null && (filled === 0 || !sameLayout(first, record))) {
         const partial = filled === 0 ? null : unflatten(first, out);
         group = Array.from({ length: filled }, (_, r) => blockRow(partial, r));
@@ -173,11 +169,11 @@ export class BatchStage extends Stage {
     }
     if (this.dropRemainder) return;
     if (group !== null && group.length > 0) yield stack(group);
-    if (filled > 0) {
-      yield unflatten(first, out.map((leaf) => {
-        const size = leaf.data.length / B;
-        return new NdArray(leaf.dtype, [filled, ...leaf.shape.slice(1)], leaf.data.slice(0, filled * size));
-      }));
-    }
+    if (filled > 0) yield unflatten(first, firstRows(out, filled));
   }
+}
+
+/** The first n rows of a batch's leaves, as arrays of their own (the short last batch). */
+function firstRows(leaves, n) {
+  return leaves.map((leaf) => new NdArray(leaf.dtype, [n, ...leaf.shape.slice(1)], leaf.data.slice(0, n * rowSize(leaf))));
 }
